@@ -1,0 +1,170 @@
+//! Facts about AWS that answers are checked against and templates are built
+//! from. They live in data files under `assets/` (each with the date it was
+//! checked), so refreshing them never touches code.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::answers::model::{Engine, Profile};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Region {
+    pub code: String,
+    pub name: String,
+    pub partition: String,
+    pub az_count: u8,
+    #[serde(default)]
+    pub opt_in: bool,
+    #[serde(default = "yes")]
+    pub codestar_connections: bool,
+    #[serde(default = "yes")]
+    pub codebuild: bool,
+    #[serde(default = "yes")]
+    pub codepipeline: bool,
+    #[serde(default = "yes")]
+    pub rds: bool,
+    pub interface_endpoint_prefix: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+struct RegionFile {
+    regions: Vec<Region>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct TlsParameter {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DefaultClass {
+    pub ephemeral: String,
+    pub production: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct EngineFacts {
+    pub version: String,
+    pub family: String,
+    pub port: u16,
+    pub log_exports: Vec<String>,
+    pub tls_parameter: TlsParameter,
+    pub default_class: DefaultClass,
+    #[serde(default)]
+    pub supported_versions: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EngineFile {
+    checked: String,
+    engines: BTreeMap<String, EngineFacts>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct EndpointFacts {
+    pub service: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub description: String,
+    /// In aws-cn, whether the service name takes the region's interface prefix.
+    #[serde(default)]
+    pub partition_prefix: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct EndpointFile {
+    endpoints: BTreeMap<String, EndpointFacts>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Control {
+    pub id: String,
+    pub area: String,
+    pub title: String,
+    pub prevents: String,
+    #[serde(default)]
+    pub seeds: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ControlFile {
+    controls: Vec<Control>,
+}
+
+pub struct Facts {
+    pub regions: Vec<Region>,
+    pub engines: BTreeMap<String, EngineFacts>,
+    pub engines_checked: String,
+    pub endpoints: BTreeMap<String, EndpointFacts>,
+    pub controls: Vec<Control>,
+}
+
+/// The built-in facts, parsed once per process.
+pub fn facts() -> &'static Facts {
+    static FACTS: OnceLock<Facts> = OnceLock::new();
+    FACTS.get_or_init(|| {
+        let regions: RegionFile = parse_asset("regions.yaml", include_str!("../../assets/regions.yaml"));
+        let engines: EngineFile = parse_asset("engines.yaml", include_str!("../../assets/engines.yaml"));
+        let endpoints: EndpointFile = parse_asset("endpoints.yaml", include_str!("../../assets/endpoints.yaml"));
+        let controls: ControlFile = parse_asset("controls.yaml", include_str!("../../assets/controls.yaml"));
+        Facts {
+            regions: regions.regions,
+            engines: engines.engines,
+            engines_checked: engines.checked,
+            endpoints: endpoints.endpoints,
+            controls: controls.controls,
+        }
+    })
+}
+
+fn parse_asset<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> T {
+    // Embedded at build time and covered by tests: a failure here is a build defect.
+    crate::yaml::from_str(text).unwrap_or_else(|e| panic!("built-in assets/{name} is invalid: {e}"))
+}
+
+impl Facts {
+    pub fn region(&self, code: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.code == code)
+    }
+
+    pub fn engine(&self, engine: Engine) -> Option<&EngineFacts> {
+        self.engines.get(engine.as_str())
+    }
+
+    pub fn control(&self, id: &str) -> Option<&Control> {
+        self.controls.iter().find(|c| c.id == id)
+    }
+}
+
+impl DefaultClass {
+    pub fn for_profile(&self, profile: Profile) -> &str {
+        match profile {
+            Profile::Ephemeral => &self.ephemeral,
+            Profile::Production => &self.production,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assets_parse_and_cover_every_engine() {
+        let f = facts();
+        assert!(f.regions.len() > 20);
+        for engine in [Engine::Postgres, Engine::Mysql, Engine::AuroraPostgresql, Engine::AuroraMysql] {
+            let e = f.engine(engine).unwrap_or_else(|| panic!("{engine} missing"));
+            assert!(e.supported_versions.contains(&e.version) || e.supported_versions.is_empty());
+        }
+        assert!(f.endpoints.contains_key("s3"));
+        assert!(f.control("NET-01").is_some());
+    }
+}

@@ -1,0 +1,58 @@
+//! The blueprint manifest (`blueprint.yaml`): what a blueprint writes, when it
+//! applies, and which controls it carries.
+
+use serde::{Deserialize, Serialize};
+
+/// Manifest of one blueprint folder.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Unique within a flavour; a user blueprint with the same name replaces the built-in one.
+    pub name: String,
+    /// One line for `blueprints list`.
+    pub description: String,
+    /// Render order among blueprints (lower first); ties break by name.
+    #[serde(default)]
+    pub order: i32,
+    /// A Tera expression over the context; the blueprint applies when it is true.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Controls from the catalog this blueprint implements, with where they live.
+    #[serde(default)]
+    pub controls: Vec<ControlRef>,
+    /// Files to write.
+    pub files: Vec<FileSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlRef {
+    /// Catalog id such as `NET-03`.
+    pub id: String,
+    /// Output file the control lives in (rendered as a Tera string).
+    pub file: String,
+    /// Resource(s) or section carrying the control.
+    pub resource: String,
+    /// A Tera expression; the control is listed only when true.
+    #[serde(default)]
+    pub when: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSpec {
+    /// Template path inside the blueprint folder.
+    pub template: String,
+    /// Output path inside the project; a Tera string (`params/{{ env.name }}.json`).
+    pub to: String,
+    /// Render once per environment, with `env` in the context.
+    #[serde(default)]
+    pub per_environment: bool,
+    /// A Tera expression; the file is written only when true.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Rendered after all other files, with `controls`, `skips` and `files` in the context
+    /// (for README.md and docs/controls.md).
+    #[serde(default)]
+    pub summary: bool,
+}

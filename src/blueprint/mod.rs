@@ -1,0 +1,440 @@
+//! The blueprint engine: manifests and sources, the template context, and the
+//! render plan. Everything is rendered and checked in memory; nothing here
+//! touches the target directory.
+
+pub mod context;
+pub mod manifest;
+pub mod source;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+use tera::{Kwargs, State, Tera};
+
+use crate::answers::{self, Answers};
+use crate::aws::facts;
+use crate::error::{Error, Result};
+use crate::output::safe_relative_path;
+pub use context::Context;
+pub use source::Blueprint;
+
+/// Largest file a template may produce; stops runaway loops from eating memory.
+const MAX_RENDERED_BYTES: usize = 4 * 1024 * 1024;
+
+/// One file of the project, rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    pub path: String,
+    pub content: Vec<u8>,
+    /// The blueprint that wrote it (`stackwright` for the stored answers).
+    pub blueprint: String,
+}
+
+/// A control present in the project, with where it lives and what proves it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlDoc {
+    pub id: String,
+    pub area: String,
+    pub title: String,
+    pub prevents: String,
+    pub file: String,
+    pub resource: String,
+    /// `tests/unit/test_x.py::test_net_01_…` for every test named after the control.
+    pub tests: Vec<String>,
+}
+
+/// An inline checker skip found in a rendered template.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkipDoc {
+    pub check: String,
+    pub file: String,
+    pub resource: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct FileDoc {
+    path: String,
+    bytes: usize,
+}
+
+/// The whole project in memory, sorted by path.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub files: Vec<RenderedFile>,
+    pub controls: Vec<ControlDoc>,
+    pub skips: Vec<SkipDoc>,
+}
+
+/// Renders every applicable blueprint for these (validated) answers.
+pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan> {
+    let a = &loaded.answers;
+    let ctx = Context::new(a);
+    let mut tctx = tera::Context::from_serialize(&ctx).map_err(|e| Error::blueprint("context", chain(&e)))?;
+    tctx.insert("warnings", &loaded.warnings);
+    let tera = build_tera(a, blueprints)?;
+
+    let mut applied = Vec::new();
+    for bp in blueprints {
+        if eval_when(&tera, bp, bp.manifest.when.as_deref(), &tctx)? {
+            applied.push(bp);
+        }
+    }
+
+    let mut files: Vec<RenderedFile> = Vec::new();
+    for bp in &applied {
+        for spec in bp.manifest.files.iter().filter(|s| !s.summary) {
+            render_spec(&tera, bp, spec, &tctx, &ctx, &mut files)?;
+        }
+    }
+    check_syntax(&files)?;
+
+    let skips = find_skips(&files);
+    let controls = collect_controls(&tera, &applied, &tctx, &files)?;
+
+    let mut summary_ctx = tctx.clone();
+    let mut listed: Vec<FileDoc> = files.iter().map(|f| FileDoc { path: f.path.clone(), bytes: f.content.len() }).collect();
+    listed.sort_by(|x, y| x.path.cmp(&y.path));
+    summary_ctx.insert("controls", &controls);
+    summary_ctx.insert("skips", &skips);
+    summary_ctx.insert("files", &listed);
+    for bp in &applied {
+        for spec in bp.manifest.files.iter().filter(|s| s.summary) {
+            render_spec(&tera, bp, spec, &summary_ctx, &ctx, &mut files)?;
+        }
+    }
+
+    let stored = stored_answers(a);
+    files.push(RenderedFile {
+        path: ".stackwright/answers.yaml".into(),
+        content: stored.into_bytes(),
+        blueprint: "stackwright".into(),
+    });
+    files.push(RenderedFile {
+        path: ".stackwright/answers.schema.json".into(),
+        content: answers::schema::json_schema().into_bytes(),
+        blueprint: "stackwright".into(),
+    });
+
+    let mut seen = BTreeMap::new();
+    for f in &files {
+        if let Some(other) = seen.insert(f.path.clone(), f.blueprint.clone()) {
+            return Err(Error::blueprint(&f.blueprint, format!("writes {}, which blueprint {other} also writes", f.path)));
+        }
+    }
+    files.sort_by(|x, y| x.path.cmp(&y.path));
+    Ok(Plan { files, controls, skips })
+}
+
+/// The resolved answers as stored in the project, with an editor schema header.
+pub fn stored_answers(a: &Answers) -> String {
+    format!(
+        "# yaml-language-server: $schema=answers.schema.json\n\
+         # The resolved answers this project was generated from.\n\
+         # Reproduce it byte for byte: stackwright new --answers .stackwright/answers.yaml --out <dir>\n{}",
+        answers::to_yaml(a)
+    )
+}
+
+fn tname(bp: &Blueprint, file: &str) -> String {
+    format!("{}/{}", bp.manifest.name, file)
+}
+
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut msg = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        source = s.source();
+    }
+    msg
+}
+
+fn build_tera(a: &Answers, blueprints: &[Blueprint]) -> Result<Tera> {
+    let mut tera = Tera::new();
+    tera.autoescape_on(Vec::<&str>::new());
+    tera.register_filter("yaml_str", |s: &str, _: Kwargs, _: &State| quote(s));
+    tera.register_filter("json_str", |s: &str, _: Kwargs, _: &State| quote(s));
+    tera.register_filter("md", |s: &str, _: Kwargs, _: &State| escape_markdown(s));
+    tera.register_filter("sh", |s: &str, _: Kwargs, _: &State| shell_quote(s));
+    tera.register_filter("pascal", |s: &str, _: Kwargs, _: &State| context::pascal(s));
+
+    let fixed = fixed_tags(a);
+    let list_tags = fixed.clone();
+    tera.register_function("cfn_tags", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+        let name: Option<&str> = kwargs.get("name")?;
+        Ok(cfn_tags_list(&list_tags, name))
+    });
+    tera.register_function("cfn_tags_map", move |_: Kwargs, _: &State| cfn_tags_map(&fixed));
+
+    let mut templates = Vec::new();
+    for bp in blueprints {
+        for (path, text) in &bp.files {
+            templates.push((tname(bp, path), text.as_str()));
+        }
+    }
+    for (name, text) in templates {
+        tera.add_raw_template(&name, text).map_err(|e| {
+            Error::blueprint(name.split('/').next().unwrap_or_default(), format!("template {name}: {}", chain(&e)))
+        })?;
+    }
+    Ok(tera)
+}
+
+/// Project-wide tags (Environment is added from the EnvironmentName parameter).
+fn fixed_tags(a: &Answers) -> Vec<(String, String)> {
+    let mut tags = vec![
+        ("Project".to_string(), a.project.name.clone()),
+        ("Owner".to_string(), a.project.owner.clone()),
+        ("CostCenter".to_string(), a.project.cost_center.clone()),
+        ("ManagedBy".to_string(), "stackwright".to_string()),
+    ];
+    tags.extend(a.project.tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+    tags
+}
+
+/// A YAML flow sequence of CloudFormation tags, values quoted so no answer can break the YAML.
+fn cfn_tags_list(fixed: &[(String, String)], name: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    if let Some(name) = name {
+        parts.push(format!("{{Key: Name, Value: !Sub {}}}", quote(&format!("{}-${{EnvironmentName}}-{name}", fixed[0].1))));
+    }
+    parts.push(format!("{{Key: Project, Value: {}}}", quote(&fixed[0].1)));
+    parts.push("{Key: Environment, Value: !Ref EnvironmentName}".to_string());
+    for (k, v) in &fixed[1..] {
+        parts.push(format!("{{Key: {}, Value: {}}}", quote(k), quote(v)));
+    }
+    format!("[{}]", parts.join(", "))
+}
+
+/// A YAML flow mapping of tags, for resources whose Tags property is a map.
+fn cfn_tags_map(fixed: &[(String, String)]) -> String {
+    let mut parts = vec![format!("Project: {}", quote(&fixed[0].1)), "Environment: !Ref EnvironmentName".to_string()];
+    for (k, v) in &fixed[1..] {
+        parts.push(format!("{}: {}", quote(k), quote(v)));
+    }
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// A double-quoted string that is valid JSON and valid YAML.
+pub fn quote(s: &str) -> String {
+    serde_json::to_string(s).expect("strings serialize")
+}
+
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '+' | '!' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+fn eval_when(tera: &Tera, bp: &Blueprint, expr: Option<&str>, ctx: &tera::Context) -> Result<bool> {
+    let Some(expr) = expr else { return Ok(true) };
+    let out = tera
+        .render_str(&format!("{{% if {expr} %}}yes{{% endif %}}"), ctx, false)
+        .map_err(|e| Error::blueprint(&bp.manifest.name, format!("condition `{expr}`: {}", chain(&e))))?;
+    Ok(out == "yes")
+}
+
+/// A writer that refuses to grow past the per-file limit.
+struct Capped(Vec<u8>);
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_RENDERED_BYTES {
+            return Err(std::io::Error::other(format!("output exceeds {} MiB", MAX_RENDERED_BYTES / 1024 / 1024)));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn render_spec(
+    tera: &Tera,
+    bp: &Blueprint,
+    spec: &manifest::FileSpec,
+    tctx: &tera::Context,
+    ctx: &Context,
+    out: &mut Vec<RenderedFile>,
+) -> Result<()> {
+    let bp_err = |what: &str, e: &dyn std::error::Error| Error::blueprint(&bp.manifest.name, format!("{what}: {}", chain(e)));
+    let contexts: Vec<tera::Context> = if spec.per_environment {
+        ctx.environments
+            .iter()
+            .map(|env| {
+                let mut c = tctx.clone();
+                c.insert("env", env);
+                c
+            })
+            .collect()
+    } else {
+        vec![tctx.clone()]
+    };
+    for c in contexts {
+        if !eval_when(tera, bp, spec.when.as_deref(), &c)? {
+            continue;
+        }
+        let path = tera
+            .render_str(&spec.to, &c, false)
+            .map_err(|e| bp_err(&format!("output path `{}`", spec.to), &e))?;
+        let path = safe_relative_path(&path)?;
+        let mut buf = Capped(Vec::new());
+        tera.render_to(&tname(bp, &spec.template), &c, &mut buf)
+            .map_err(|e| bp_err(&format!("rendering {} for {path}", spec.template), &e))?;
+        out.push(RenderedFile {
+            path,
+            content: buf.0,
+            blueprint: bp.manifest.name.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Every YAML and JSON file must parse before anything is written.
+fn check_syntax(files: &[RenderedFile]) -> Result<()> {
+    for f in files {
+        let text = std::str::from_utf8(&f.content)
+            .map_err(|_| Error::blueprint(&f.blueprint, format!("{} is not valid UTF-8", f.path)))?;
+        let problem = if f.path.ends_with(".json") {
+            serde_json::from_str::<serde_json::Value>(text).err().map(|e| e.to_string())
+        } else if f.path.ends_with(".yaml") || f.path.ends_with(".yml") {
+            crate::yaml::parse_any(text).err()
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Error::blueprint(&f.blueprint, format!("rendered {} is not valid: {problem}", f.path)));
+        }
+    }
+    Ok(())
+}
+
+/// Inline checkov skips (`Metadata.checkov.skip`) of every rendered template.
+fn find_skips(files: &[RenderedFile]) -> Vec<SkipDoc> {
+    use serde_yaml::Value;
+    let mut skips = Vec::new();
+    for f in files.iter().filter(|f| f.path.starts_with("templates/") && (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))) {
+        let Ok(doc) = crate::yaml::parse_any(std::str::from_utf8(&f.content).unwrap_or_default()) else { continue };
+        let Some(Value::Mapping(resources)) = doc.get("Resources") else { continue };
+        for (name, res) in resources {
+            let Some(Value::Sequence(list)) = res.get("Metadata").and_then(|m| m.get("checkov")).and_then(|c| c.get("skip")) else { continue };
+            for item in list {
+                skips.push(SkipDoc {
+                    check: item.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    file: f.path.clone(),
+                    resource: name.as_str().unwrap_or_default().to_string(),
+                    reason: item.get("comment").and_then(Value::as_str).unwrap_or_default().to_string(),
+                });
+            }
+        }
+    }
+    skips
+}
+
+/// Test functions named after controls (`def test_net_03_…`) in the rendered tests.
+fn find_tests(files: &[RenderedFile]) -> BTreeMap<String, Vec<String>> {
+    let mut tests: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in files.iter().filter(|f| f.path.starts_with("tests/") && f.path.ends_with(".py")) {
+        for line in std::str::from_utf8(&f.content).unwrap_or_default().lines() {
+            let Some(rest) = line.trim_start().strip_prefix("def test_") else { continue };
+            let func: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let mut parts = func.splitn(3, '_');
+            let (Some(area), Some(num)) = (parts.next(), parts.next()) else { continue };
+            if num.len() == 2 && num.bytes().all(|b| b.is_ascii_digit()) {
+                let id = format!("{}-{num}", area.to_uppercase());
+                tests.entry(id).or_default().push(format!("{}::test_{func}", f.path));
+            }
+        }
+    }
+    tests
+}
+
+fn collect_controls(tera: &Tera, applied: &[&Blueprint], tctx: &tera::Context, files: &[RenderedFile]) -> Result<Vec<ControlDoc>> {
+    let tests = find_tests(files);
+    let mut docs: BTreeMap<String, ControlDoc> = BTreeMap::new();
+    for bp in applied {
+        for c in &bp.manifest.controls {
+            if !eval_when(tera, bp, c.when.as_deref(), tctx)? {
+                continue;
+            }
+            let Some(cat) = facts().control(&c.id) else {
+                return Err(Error::blueprint(&bp.manifest.name, format!("claims control {}, which is not in the catalog", c.id)));
+            };
+            let found = tests.get(&c.id).cloned().unwrap_or_default();
+            if found.is_empty() {
+                return Err(Error::blueprint(
+                    &bp.manifest.name,
+                    format!("claims control {} but no generated test is named test_{}_…", c.id, c.id.to_lowercase().replace('-', "_")),
+                ));
+            }
+            let file = tera.render_str(&c.file, tctx, false).map_err(|e| Error::blueprint(&bp.manifest.name, chain(&e)))?;
+            let entry = docs.entry(c.id.clone()).or_insert_with(|| ControlDoc {
+                id: c.id.clone(),
+                area: cat.area.clone(),
+                title: cat.title.clone(),
+                prevents: cat.prevents.clone(),
+                file: String::new(),
+                resource: String::new(),
+                tests: found,
+            });
+            let sep = |s: &mut String| if !s.is_empty() { s.push_str("; ") };
+            if !entry.file.split("; ").any(|x| x == file) {
+                sep(&mut entry.file);
+                entry.file.push_str(&file);
+            }
+            sep(&mut entry.resource);
+            entry.resource.push_str(&c.resource);
+        }
+    }
+    // Catalog order, not alphabetical: GEN before SEC before NET, as in CONTROLS.md.
+    let order: Vec<&str> = facts().controls.iter().map(|c| c.id.as_str()).collect();
+    let mut out: Vec<ControlDoc> = docs.into_values().collect();
+    out.sort_by_key(|c| order.iter().position(|o| *o == c.id).unwrap_or(usize::MAX));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_survives_hostile_values() {
+        let v = "a: b # c \"q\" {{ 7*7 }}";
+        let yaml = format!("k: {}\n", quote(v));
+        let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
+        assert_eq!(parsed["k"].as_str(), Some(v));
+        assert_eq!(escape_markdown("a|b*c"), "a\\|b\\*c");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn tag_lists_are_valid_yaml_with_tags() {
+        let fixed = vec![("Project".into(), "p".into()), ("Owner".into(), "a: b # c".into())];
+        let text = format!("Tags: {}\n", cfn_tags_list(&fixed, Some("vpc")));
+        let parsed: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let tags = parsed["Tags"].as_sequence().unwrap();
+        assert_eq!(tags.len(), 4);
+        assert_eq!(tags[3]["Value"].as_str(), Some("a: b # c"));
+    }
+}

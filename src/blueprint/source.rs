@@ -1,0 +1,173 @@
+//! Where blueprints come from: embedded built-ins, the user config directory,
+//! and `--blueprints DIR`. On-disk blueprints are untrusted input: only regular
+//! files inside the blueprint folder are read, within size limits.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use include_dir::{include_dir, Dir};
+
+use super::manifest::Manifest;
+use crate::error::{Error, Result};
+
+static BUILTIN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/blueprints");
+
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+const MAX_FILES: usize = 2000;
+pub const MANIFEST: &str = "blueprint.yaml";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    BuiltIn,
+    Dir(PathBuf),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::BuiltIn => f.write_str("built-in"),
+            Origin::Dir(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Blueprint {
+    pub manifest: Manifest,
+    pub origin: Origin,
+    /// Every file of the folder except the manifest: relative path → text.
+    pub files: BTreeMap<String, String>,
+}
+
+/// The built-in blueprints of a flavour, sorted by name.
+pub fn builtin(flavor: &str) -> Result<Vec<Blueprint>> {
+    let Some(dir) = BUILTIN.get_dir(flavor) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for bp_dir in dir.dirs() {
+        let mut files = BTreeMap::new();
+        collect_embedded(bp_dir, bp_dir.path(), &mut files);
+        let name = bp_dir.path().file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let manifest_text = files
+            .remove(MANIFEST)
+            .ok_or_else(|| Error::blueprint(&name, "built-in blueprint has no blueprint.yaml"))?;
+        let manifest = parse_manifest(&name, &manifest_text)?;
+        out.push(Blueprint {
+            manifest,
+            origin: Origin::BuiltIn,
+            files,
+        });
+    }
+    out.sort_by(|a, b| a.manifest.name.cmp(&b.manifest.name));
+    Ok(out)
+}
+
+fn collect_embedded(dir: &Dir<'_>, root: &Path, out: &mut BTreeMap<String, String>) {
+    for file in dir.files() {
+        let rel = file.path().strip_prefix(root).unwrap_or(file.path());
+        if let Some(text) = file.contents_utf8() {
+            out.insert(rel.to_string_lossy().replace('\\', "/"), text.to_string());
+        }
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, root, out);
+    }
+}
+
+fn parse_manifest(name: &str, text: &str) -> Result<Manifest> {
+    crate::yaml::from_str::<Manifest>(text).map_err(|e| Error::blueprint(name, format!("{MANIFEST}: {e}")))
+}
+
+/// Blueprints of a flavour found under `root/<flavor>/<name>/blueprint.yaml`.
+pub fn from_dir(root: &Path, flavor: &str) -> Result<Vec<Blueprint>> {
+    let base = root.join(flavor);
+    if !base.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: no `{flavor}` folder; a blueprint directory holds <flavour>/<name>/{MANIFEST}",
+            root.display()
+        )));
+    }
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = fs::read_dir(&base)
+        .map_err(|e| Error::io("reading", &base, e))?
+        .filter_map(|e| e.ok())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let meta = fs::symlink_metadata(&path).map_err(|e| Error::io("reading", &path, e))?;
+        if !meta.is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().to_string();
+        let mut files = BTreeMap::new();
+        read_tree(&path, &path, &name, &mut files)?;
+        let manifest_text = files.remove(MANIFEST).ok_or_else(|| {
+            Error::blueprint(&name, format!("{} has no {MANIFEST}", path.display()))
+        })?;
+        let manifest = parse_manifest(&name, &manifest_text)?;
+        for spec in &manifest.files {
+            if !files.contains_key(&spec.template) {
+                return Err(Error::blueprint(
+                    &name,
+                    format!("{MANIFEST} names template `{}`, which is not a file inside {}", spec.template, path.display()),
+                ));
+            }
+        }
+        out.push(Blueprint {
+            manifest,
+            origin: Origin::Dir(path.clone()),
+            files,
+        });
+    }
+    Ok(out)
+}
+
+fn read_tree(root: &Path, dir: &Path, name: &str, out: &mut BTreeMap<String, String>) -> Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .map_err(|e| Error::io("reading", dir, e))?
+        .filter_map(|e| e.ok())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let meta = fs::symlink_metadata(&path).map_err(|e| Error::io("reading", &path, e))?;
+        if meta.file_type().is_symlink() {
+            return Err(Error::blueprint(
+                name,
+                format!("{} is a symbolic link; blueprint files must be regular files inside the blueprint folder", path.display()),
+            ));
+        }
+        if meta.is_dir() {
+            read_tree(root, &path, name, out)?;
+            continue;
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(Error::blueprint(name, format!("{} is larger than 1 MiB", path.display())));
+        }
+        if out.len() >= MAX_FILES {
+            return Err(Error::blueprint(name, format!("more than {MAX_FILES} files")));
+        }
+        let text = fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        out.insert(rel, text);
+    }
+    Ok(())
+}
+
+/// Built-ins overridden or extended by each directory in turn (later wins by name).
+pub fn resolve(flavor: &str, dirs: &[PathBuf]) -> Result<Vec<Blueprint>> {
+    let mut all = builtin(flavor)?;
+    for dir in dirs {
+        for bp in from_dir(dir, flavor)? {
+            match all.iter_mut().find(|b| b.manifest.name == bp.manifest.name) {
+                Some(slot) => *slot = bp,
+                None => all.push(bp),
+            }
+        }
+    }
+    all.sort_by(|a, b| (a.manifest.order, &a.manifest.name).cmp(&(b.manifest.order, &b.manifest.name)));
+    Ok(all)
+}

@@ -1,0 +1,119 @@
+//! The command line, declared with clap derive. Help text is written for people.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use clap_complete::Shell;
+
+/// Bootstrap a hardened AWS infrastructure project from answers.
+///
+/// stackwright asks (or reads) the region, environments, database engine,
+/// pipeline stages and trusted CIDR ranges, then writes a complete
+/// CloudFormation project: templates, per-environment parameters, buildspecs,
+/// tests and documentation, with every control of its catalog built in.
+#[derive(Debug, Parser)]
+#[command(name = "stackwright", version, propagate_version = true, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a new project.
+    ///
+    /// Non-interactive use: `stackwright new --answers team.yaml --out payments-stack`,
+    /// or `stackwright new --defaults` for the built-in example answers.
+    New(NewArgs),
+    /// Write, check or describe answers files.
+    #[command(subcommand)]
+    Answers(AnswersCommand),
+    /// List or inspect the blueprints a project is made from.
+    #[command(subcommand)]
+    Blueprints(BlueprintsCommand),
+    /// Print a shell completion script, e.g. `stackwright completions bash > ~/.local/share/bash-completion/completions/stackwright`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Answers file to read; `-` reads standard input.
+    #[arg(long, short = 'a', value_name = "FILE", help_heading = "Answers")]
+    pub answers: Option<String>,
+
+    /// Override one answer, e.g. `--set region=eu-west-1` or `--set environments[1].approval=true`.
+    /// Repeatable; applied last, after the answers file.
+    #[arg(long = "set", value_name = "KEY=VALUE", help_heading = "Answers")]
+    pub sets: Vec<String>,
+
+    /// Use a built-in preset as a base layer (`workshop`): same result for everyone in the room.
+    #[arg(long, value_name = "NAME", help_heading = "Answers")]
+    pub preset: Option<String>,
+
+    /// Accept the built-in defaults for everything not given otherwise; never asks.
+    #[arg(long, help_heading = "Answers")]
+    pub defaults: bool,
+
+    /// Directory to create [default: ./<project name>].
+    #[arg(long, short = 'o', value_name = "DIR", help_heading = "Output")]
+    pub out: Option<PathBuf>,
+
+    /// Print the files that would be written, with sizes, and write nothing.
+    #[arg(long, help_heading = "Output")]
+    pub dry_run: bool,
+
+    /// Write into a non-empty directory, updating stackwright's own files.
+    /// Files stackwright does not write are never touched; nothing is deleted.
+    #[arg(long, help_heading = "Output")]
+    pub force: bool,
+
+    /// Extra blueprint directory (`<flavour>/<name>/blueprint.yaml`); its blueprints add to or
+    /// replace the built-in ones by name. Repeatable.
+    #[arg(long = "blueprints", value_name = "DIR", help_heading = "Blueprints")]
+    pub blueprint_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnswersCommand {
+    /// Print a commented example answers file (or write it with --out).
+    Init {
+        /// Write to this file instead of standard output (refuses to overwrite without --force).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate an answers file and report every problem with its line and column.
+    Check {
+        /// The answers file; `-` reads standard input.
+        file: String,
+        /// Also apply these overrides, as `new --set` would.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+    },
+    /// Print the JSON Schema of answers files, for editor completion and validation.
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlueprintsCommand {
+    /// List the blueprints of the CloudFormation flavour and where each comes from.
+    List {
+        #[arg(long = "blueprints", value_name = "DIR")]
+        blueprint_dirs: Vec<PathBuf>,
+    },
+    /// Show one blueprint's manifest and templates.
+    Show {
+        /// Blueprint name, e.g. `network`.
+        name: String,
+        /// Also print every template in full.
+        #[arg(long)]
+        templates: bool,
+        #[arg(long = "blueprints", value_name = "DIR")]
+        blueprint_dirs: Vec<PathBuf>,
+    },
+}

@@ -1,0 +1,151 @@
+//! One error type for the whole program. Every variant knows its exit code and
+//! prints a message meant for the person who ran the command.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where in which input a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// A file path, `<stdin>`, `--set …`, or `built-in defaults`.
+    pub source: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.source)
+        } else {
+            write!(f, "{}:{}:{}", self.source, self.line, self.col)
+        }
+    }
+}
+
+/// One problem with the answers: where, which field, what is wrong, what would be valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub location: Option<Location>,
+    /// Field path such as `environments[2].vpc_cidr`; empty for whole-document problems.
+    pub field: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            location: None,
+            field: field.into(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn at(mut self, location: Option<Location>) -> Self {
+        if self.location.is_none() {
+            self.location = location;
+        }
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(loc) = &self.location {
+            write!(f, "{loc}: ")?;
+        }
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n    hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The answers are invalid; every problem found is listed.
+    #[error("{}", render_diagnostics(.0))]
+    InvalidAnswers(Vec<Diagnostic>),
+
+    /// The command line is wrong or cannot be satisfied as given.
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("{action} {}: {source}", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{}: the directory is not empty; stackwright refuses to write into it.\n    hint: choose another --out, or pass --force to add and update stackwright's files there (files it does not write are left untouched, nothing is deleted)", .0.display())]
+    TargetNotEmpty(PathBuf),
+
+    #[error("unsafe output path {path:?}: {reason}")]
+    UnsafePath { path: String, reason: String },
+
+    #[error("blueprint {blueprint}: {message}")]
+    Blueprint { blueprint: String, message: String },
+
+    #[error("cancelled")]
+    Cancelled,
+}
+
+fn render_diagnostics(diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for (i, d) in diags.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&d.to_string());
+    }
+    if diags.len() > 1 {
+        out.push_str(&format!("\n{} problems found in the answers", diags.len()));
+    }
+    out
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::InvalidAnswers(_) | Error::Usage(_) => 2,
+            Error::Cancelled => 130,
+            _ => 1,
+        }
+    }
+
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn blueprint(blueprint: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Blueprint {
+            blueprint: blueprint.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(diag: Diagnostic) -> Self {
+        Error::InvalidAnswers(vec![diag])
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,259 @@
+//! stackwright: answers in, a hardened AWS infrastructure project out.
+//!
+//! Data flow: [`answers`] (layers merged, validated against [`aws`] facts) →
+//! [`blueprint`] (context computed, templates rendered in memory) → [`output`]
+//! (staged, then moved into place).
+
+pub mod answers;
+pub mod aws;
+pub mod blueprint;
+pub mod cli;
+pub mod error;
+pub mod output;
+pub mod yaml;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::CommandFactory;
+
+use answers::{Layers, Source};
+use cli::{AnswersCommand, BlueprintsCommand, Cli, Command, NewArgs};
+use error::{Error, Result};
+
+const EXAMPLE: &str = include_str!("../assets/answers.example.yaml");
+const PRESET_WORKSHOP: &str = include_str!("../assets/presets/workshop.yaml");
+
+/// True while files are being written, so Ctrl-C lets the writer clean up first.
+static WRITING: AtomicBool = AtomicBool::new(false);
+
+/// Runs one command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    install_interrupt_handler();
+    match dispatch(cli) {
+        Ok(()) => 0,
+        Err(err) => {
+            report(&err);
+            err.exit_code()
+        }
+    }
+}
+
+fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if WRITING.load(Ordering::SeqCst) {
+            output::INTERRUPTED.store(true, Ordering::SeqCst);
+        } else {
+            eprintln!("\ncancelled; nothing was written");
+            std::process::exit(130);
+        }
+    });
+}
+
+fn color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+fn report(err: &Error) {
+    let label = if color() { "\x1b[1;31merror\x1b[0m" } else { "error" };
+    match err {
+        Error::InvalidAnswers(diags) => {
+            for d in diags {
+                eprintln!("{label}: {d}");
+            }
+            if diags.len() > 1 {
+                eprintln!("{} problems found; nothing was written", diags.len());
+            }
+        }
+        Error::Cancelled => eprintln!("cancelled; nothing was written"),
+        other => eprintln!("{label}: {other}"),
+    }
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn out(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::io("writing", "standard output", e)),
+        Ok(()) => Ok(()),
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::New(args) => new(args),
+        Command::Answers(AnswersCommand::Init { out: None, .. }) => out(EXAMPLE),
+        Command::Answers(AnswersCommand::Init { out: Some(path), force }) => {
+            if path.exists() && !force {
+                return Err(Error::Usage(format!("{}: already exists; pass --force to overwrite it", path.display())));
+            }
+            std::fs::write(&path, EXAMPLE).map_err(|e| Error::io("writing", &path, e))?;
+            out(&format!("wrote {}\n", path.display()))
+        }
+        Command::Answers(AnswersCommand::Check { file, sets }) => {
+            let loaded = answers::load(&Layers {
+                config: user_config()?,
+                answers: Some(read_source(&file)?),
+                sets,
+                ..Layers::default()
+            })?;
+            let a = &loaded.answers;
+            for w in &loaded.warnings {
+                eprintln!("warning: {w}");
+            }
+            out(&format!(
+                "{file}: valid — project {}, region {}, {} environment(s): {}\n",
+                a.project.name,
+                a.region,
+                a.environments.len(),
+                a.environments.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(" → ")
+            ))
+        }
+        Command::Answers(AnswersCommand::Schema) => out(&answers::schema::json_schema()),
+        Command::Blueprints(BlueprintsCommand::List { blueprint_dirs }) => {
+            let bps = blueprint::source::resolve("cloudformation", &blueprint_search_path(&blueprint_dirs)?)?;
+            let mut text = String::new();
+            for bp in bps {
+                text.push_str(&format!("{:<12} {:<10} {}\n", bp.manifest.name, bp.origin.to_string(), bp.manifest.description));
+            }
+            out(&text)
+        }
+        Command::Blueprints(BlueprintsCommand::Show { name, templates, blueprint_dirs }) => {
+            let bps = blueprint::source::resolve("cloudformation", &blueprint_search_path(&blueprint_dirs)?)?;
+            let Some(bp) = bps.iter().find(|b| b.manifest.name == name) else {
+                let names: Vec<&str> = bps.iter().map(|b| b.manifest.name.as_str()).collect();
+                return Err(Error::Usage(format!("no blueprint named `{name}`; known: {}", names.join(", "))));
+            };
+            let mut text = format!("# {} ({})\n", bp.manifest.name, bp.origin);
+            text.push_str(&yaml::to_string(&bp.manifest));
+            for (path, body) in &bp.files {
+                if templates {
+                    text.push_str(&format!("\n--- {path}\n{body}"));
+                } else {
+                    text.push_str(&format!("template {path} ({} bytes)\n", body.len()));
+                }
+            }
+            out(&text)
+        }
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "stackwright", &mut buf);
+            out(&String::from_utf8_lossy(&buf))
+        }
+    }
+}
+
+/// The user config directory (`STACKWRIGHT_CONFIG_DIR` overrides the platform default).
+pub fn config_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("STACKWRIGHT_CONFIG_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "stackwright").map(|d| d.config_dir().to_path_buf())
+}
+
+fn user_config() -> Result<Option<Source>> {
+    let Some(path) = config_dir().map(|d| d.join("config.yaml")) else { return Ok(None) };
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
+    Ok(Some(Source::new(path.display().to_string(), text)))
+}
+
+fn blueprint_search_path(extra: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut dirs = Vec::new();
+    if let Some(user) = config_dir().map(|d| d.join("blueprints")) {
+        if user.join("cloudformation").is_dir() {
+            dirs.push(user);
+        }
+    }
+    for d in extra {
+        if !d.is_dir() {
+            return Err(Error::Usage(format!("--blueprints {}: not a directory", d.display())));
+        }
+        dirs.push(d.clone());
+    }
+    Ok(dirs)
+}
+
+fn read_source(arg: &str) -> Result<Source> {
+    if arg == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(yaml::MAX_INPUT_BYTES as u64 + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| Error::io("reading", "standard input", e))?;
+        return Ok(Source::new("<stdin>", text));
+    }
+    let path = Path::new(arg);
+    let meta = std::fs::metadata(path).map_err(|e| Error::io("reading", path, e))?;
+    if meta.len() > yaml::MAX_INPUT_BYTES as u64 {
+        return Err(Error::InvalidAnswers(vec![error::Diagnostic::new(
+            "",
+            format!("the file is {} bytes; answers files are limited to {} bytes", meta.len(), yaml::MAX_INPUT_BYTES),
+        )
+        .at(Some(error::Location { source: arg.to_string(), line: 0, col: 0 }))]));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::InvalidAnswers(vec![error::Diagnostic::new("", "the file is not UTF-8 text")
+            .at(Some(error::Location { source: arg.to_string(), line: 0, col: 0 }))])
+    })?;
+    Ok(Source::new(arg, text))
+}
+
+fn preset(name: &str) -> Result<Source> {
+    match name {
+        "workshop" => Ok(Source::new("preset workshop", PRESET_WORKSHOP)),
+        other => Err(Error::Usage(format!("unknown preset `{other}`; available: workshop"))),
+    }
+}
+
+fn new(args: NewArgs) -> Result<()> {
+    if args.answers.is_none() && !args.defaults && args.preset.is_none() {
+        let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+        return Err(Error::Usage(if interactive {
+            "the interactive wizard is not in this build yet; answer non-interactively:\n    stackwright new --answers team.yaml --out DIR   (start one with: stackwright answers init > team.yaml)\n    stackwright new --defaults --out DIR".into()
+        } else {
+            "no terminal to ask questions on; run non-interactively:\n    stackwright new --answers team.yaml --out DIR   (or --answers - to read standard input)\n    stackwright new --defaults --out DIR".into()
+        }));
+    }
+    let layers = Layers {
+        config: user_config()?,
+        preset: args.preset.as_deref().map(preset).transpose()?,
+        answers: args.answers.as_deref().map(read_source).transpose()?,
+        sets: args.sets.clone(),
+    };
+    let loaded = answers::load(&layers)?;
+    let blueprints = blueprint::source::resolve(loaded.answers.flavor.as_str(), &blueprint_search_path(&args.blueprint_dirs)?)?;
+    let plan = blueprint::render(&loaded, &blueprints)?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let target = args.out.clone().unwrap_or_else(|| PathBuf::from(&loaded.answers.project.name));
+    if args.dry_run {
+        return out(&format!("would write {}/ (dry run, nothing written)\n{}", target.display(), output::tree(&plan.files)));
+    }
+    WRITING.store(true, Ordering::SeqCst);
+    let result = output::write(&target, &plan.files, args.force);
+    WRITING.store(false, Ordering::SeqCst);
+    let report = result?;
+    let a = &loaded.answers;
+    let mut text = format!(
+        "wrote {} ({} files: {} new, {} updated, {} unchanged) with {} controls\n",
+        target.display(),
+        plan.files.len(),
+        report.created,
+        report.updated,
+        report.unchanged,
+        plan.controls.len()
+    );
+    text.push_str(&format!(
+        "next:\n  cd {}\n  make test          # offline unit tests, one per control\n  make lint scan     # cfn-lint and checkov\n  make deploy ENV={} # see README.md for the order and the CodeConnections handshake\n",
+        target.display(),
+        a.environments.first().map(|e| e.name.as_str()).unwrap_or("dev")
+    ));
+    out(&text)
+}

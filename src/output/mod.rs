@@ -1,0 +1,227 @@
+//! Writing a project safely: lexical path checks, a staging directory beside
+//! the target, an atomic move into place, and no-clobber rules.
+//!
+//! - New or empty target: everything is written to `.<name>.stackwright-<pid>`
+//!   next to it and renamed into place in one step, so the target is either
+//!   absent or complete.
+//! - Non-empty target: refused unless `--force`. With `--force` each file is
+//!   staged and then renamed over its destination one by one; files stackwright
+//!   does not write are never touched, and nothing is ever deleted.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::blueprint::RenderedFile;
+use crate::error::{Error, Result};
+
+/// Set by the Ctrl-C handler; the writer checks it between files.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+const STAGING_MARK: &str = ".stackwright-staging-";
+
+/// Checks a rendered output path: relative, normal components only, no backslashes or NULs.
+pub fn safe_relative_path(path: &str) -> Result<String> {
+    let bad = |reason: &str| Error::UnsafePath {
+        path: path.to_string(),
+        reason: reason.to_string(),
+    };
+    if path.is_empty() {
+        return Err(bad("empty path"));
+    }
+    if path.contains('\0') || path.chars().any(char::is_control) {
+        return Err(bad("control characters in the path"));
+    }
+    if path.contains('\\') {
+        return Err(bad("backslashes are not path separators here"));
+    }
+    if path.starts_with('/') {
+        return Err(bad("absolute paths are not allowed; paths are relative to the project"));
+    }
+    for component in Path::new(path).components() {
+        match component {
+            Component::Normal(_) => {}
+            Component::ParentDir => return Err(bad("`..` would leave the project directory")),
+            Component::CurDir => return Err(bad("`.` components are not allowed")),
+            Component::RootDir | Component::Prefix(_) => return Err(bad("absolute paths are not allowed")),
+        }
+    }
+    if path.split('/').any(|c| c.is_empty()) {
+        return Err(bad("empty path component"));
+    }
+    Ok(path.to_string())
+}
+
+/// What happened to each file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Writes the project into `target`.
+pub fn write(target: &Path, files: &[RenderedFile], force: bool) -> Result<Report> {
+    for f in files {
+        safe_relative_path(&f.path)?;
+    }
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .ok_or_else(|| Error::Usage(format!("{}: not a directory name", target.display())))?
+        .to_string_lossy()
+        .to_string();
+    fs::create_dir_all(&parent).map_err(|e| Error::io("creating", &parent, e))?;
+
+    let meta = fs::symlink_metadata(target);
+    let existing = match &meta {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(Error::Usage(format!("{}: is a symbolic link; give the real directory as --out", target.display())))
+        }
+        Ok(m) if !m.is_dir() => return Err(Error::Usage(format!("{}: exists and is not a directory", target.display()))),
+        Ok(_) => true,
+        Err(_) => false,
+    };
+    let empty = existing
+        && fs::read_dir(target)
+            .map_err(|e| Error::io("reading", target, e))?
+            .next()
+            .is_none();
+
+    if existing && !empty && !force {
+        return Err(Error::TargetNotEmpty(target.to_path_buf()));
+    }
+
+    let staging = parent.join(format!(".{name}{STAGING_MARK}{}", std::process::id()));
+    let result = stage_and_move(target, &staging, files, existing && !empty);
+    if staging.exists() {
+        // Only our own staging directory is ever removed.
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn stage_and_move(target: &Path, staging: &Path, files: &[RenderedFile], merge: bool) -> Result<Report> {
+    fs::create_dir(staging).map_err(|e| Error::io("creating staging directory", staging, e))?;
+    for f in files {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Err(Error::Cancelled);
+        }
+        let dest = staging.join(&f.path);
+        if let Some(dir) = dest.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+        }
+        let mut out = fs::File::create(&dest).map_err(|e| Error::io("writing", &dest, e))?;
+        out.write_all(&f.content).map_err(|e| Error::io("writing", &dest, e))?;
+        out.sync_all().map_err(|e| Error::io("writing", &dest, e))?;
+    }
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(Error::Cancelled);
+    }
+    if !merge {
+        // An empty existing directory is replaced atomically by rename(2).
+        fs::rename(staging, target).map_err(|e| Error::io("moving the project into", target, e))?;
+        return Ok(Report {
+            created: files.len(),
+            ..Report::default()
+        });
+    }
+
+    // Check the whole route of every destination before moving anything.
+    for f in files {
+        check_no_symlinks(target, &f.path)?;
+        let dest = target.join(&f.path);
+        if let Ok(m) = fs::symlink_metadata(&dest) {
+            if m.is_dir() {
+                return Err(Error::Usage(format!("{}: is a directory where stackwright writes a file", dest.display())));
+            }
+        }
+    }
+    let mut report = Report::default();
+    for f in files {
+        let dest = target.join(&f.path);
+        match fs::read(&dest) {
+            Ok(old) if old == f.content => {
+                report.unchanged += 1;
+                continue;
+            }
+            Ok(_) => report.updated += 1,
+            Err(_) => report.created += 1,
+        }
+        if let Some(dir) = dest.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+        }
+        fs::rename(staging.join(&f.path), &dest).map_err(|e| Error::io("moving into place", &dest, e))?;
+    }
+    Ok(report)
+}
+
+/// Refuses a destination whose existing ancestors inside the target are symbolic links.
+fn check_no_symlinks(target: &Path, rel: &str) -> Result<()> {
+    let mut cur = target.to_path_buf();
+    for part in rel.split('/') {
+        cur.push(part);
+        match fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::UnsafePath {
+                    path: rel.to_string(),
+                    reason: format!("{} is a symbolic link; stackwright does not write through links", cur.display()),
+                })
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
+/// The tree that would be written, with sizes, for `--dry-run`.
+pub fn tree(files: &[RenderedFile]) -> String {
+    let mut out = String::new();
+    let mut last_dirs: Vec<&str> = Vec::new();
+    let total: usize = files.iter().map(|f| f.content.len()).sum();
+    for f in files {
+        let parts: Vec<&str> = f.path.split('/').collect();
+        let dirs = &parts[..parts.len() - 1];
+        let common = last_dirs.iter().zip(dirs).take_while(|(a, b)| a == b).count();
+        for (depth, d) in dirs.iter().enumerate().skip(common) {
+            out.push_str(&format!("{}{d}/\n", "  ".repeat(depth)));
+        }
+        out.push_str(&format!(
+            "{}{:<w$} {:>8}\n",
+            "  ".repeat(dirs.len()),
+            parts[parts.len() - 1],
+            human(f.content.len()),
+            w = 44usize.saturating_sub(2 * dirs.len())
+        ));
+        last_dirs = dirs.to_vec();
+    }
+    out.push_str(&format!("{} files, {}\n", files.len(), human(total)));
+    out
+}
+
+fn human(bytes: usize) -> String {
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_paths_are_refused() {
+        for p in ["../x", "a/../../x", "/etc/passwd", "a\\b", "", "a//b", "./a", "a/\0"] {
+            assert!(safe_relative_path(p).is_err(), "{p:?}");
+        }
+        assert!(safe_relative_path("templates/network.yaml").is_ok());
+        assert!(safe_relative_path(".stackwright/answers.yaml").is_ok());
+    }
+}

@@ -1,0 +1,524 @@
+//! All YAML reading and writing lives here, so callers never see which crates do it.
+//!
+//! Answers are read in two passes. First an event parser (`yaml-rust2`) builds a
+//! small tree that remembers the line and column of every value; it refuses
+//! anchors/aliases, tags, duplicate keys, deep nesting and oversized input before
+//! anything is expanded, so hostile files cost almost nothing. The tree is then
+//! turned into a `serde_yaml::Value` and deserialized into the typed model, and the
+//! locations let every later error point at the file, line and column.
+
+use std::fmt::Write as _;
+
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::TScalarStyle;
+
+use crate::error::{Diagnostic, Location};
+
+/// Answers files are small; anything larger is refused before parsing.
+pub const MAX_INPUT_BYTES: usize = 256 * 1024;
+/// Deepest nesting the answers model needs is 4; leave room but stop recursion bombs.
+pub const MAX_DEPTH: usize = 32;
+/// Upper bound on values in one document (10 000 environments do not fit an 8-environment model anyway).
+pub const MAX_NODES: usize = 20_000;
+
+/// A parsed YAML value with the place it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: NodeValue,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Keys keep their own location so unknown keys can be pointed at.
+    Map(Vec<(String, Location, Node)>),
+}
+
+impl Node {
+    pub fn new(value: NodeValue, location: Location) -> Self {
+        Self { value, location }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            NodeValue::Map(entries) => entries.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Finds the node at a field path like `environments[1].vpc_cidr`.
+    pub fn at_path(&self, path: &str) -> Option<&Node> {
+        let mut node = self;
+        for part in split_path(path) {
+            node = match part {
+                PathPart::Key(k) => node.get(&k)?,
+                PathPart::Index(i) => match &node.value {
+                    NodeValue::Seq(items) => items.get(i)?,
+                    _ => return None,
+                },
+            };
+        }
+        Some(node)
+    }
+
+    /// Location of the value at `path`, or of the nearest ancestor that exists.
+    pub fn location_of(&self, path: &str) -> Option<Location> {
+        let parts = split_path(path);
+        for len in (0..=parts.len()).rev() {
+            let prefix = join_path(&parts[..len]);
+            if let Some(node) = self.at_path(&prefix) {
+                if len == 0 && node.location.line == 0 {
+                    return None;
+                }
+                return Some(node.location.clone());
+            }
+        }
+        None
+    }
+
+    /// Deep merge: maps merge key by key, everything else is replaced by `other`.
+    pub fn merge(&mut self, other: Node) {
+        match (&mut self.value, other.value) {
+            (NodeValue::Map(mine), NodeValue::Map(theirs)) => {
+                for (key, key_loc, value) in theirs {
+                    if let Some(slot) = mine.iter_mut().find(|(k, _, _)| *k == key) {
+                        slot.1 = key_loc;
+                        slot.2.merge(value);
+                    } else {
+                        mine.push((key, key_loc, value));
+                    }
+                }
+            }
+            (_, value) => {
+                self.value = value;
+                self.location = other.location;
+            }
+        }
+    }
+
+    /// Builds a tree from a serde value; every node gets the same location.
+    pub fn from_value(value: &serde_yaml::Value, location: &Location) -> Node {
+        use serde_yaml::Value;
+        let v = match value {
+            Value::Null => NodeValue::Null,
+            Value::Bool(b) => NodeValue::Bool(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => NodeValue::Int(i),
+                None => NodeValue::Float(n.as_f64().unwrap_or_default()),
+            },
+            Value::String(s) => NodeValue::Str(s.clone()),
+            Value::Sequence(items) => {
+                NodeValue::Seq(items.iter().map(|v| Node::from_value(v, location)).collect())
+            }
+            Value::Mapping(map) => NodeValue::Map(
+                map.iter()
+                    .map(|(k, v)| {
+                        let key = k.as_str().map(str::to_string).unwrap_or_default();
+                        (key, location.clone(), Node::from_value(v, location))
+                    })
+                    .collect(),
+            ),
+            Value::Tagged(t) => return Node::from_value(&t.value, location),
+        };
+        Node::new(v, location.clone())
+    }
+
+    /// Converts to a serde value for typed deserialization.
+    pub fn to_value(&self) -> serde_yaml::Value {
+        use serde_yaml::Value;
+        match &self.value {
+            NodeValue::Null => Value::Null,
+            NodeValue::Bool(b) => Value::Bool(*b),
+            NodeValue::Int(i) => Value::Number((*i).into()),
+            NodeValue::Float(f) => Value::Number((*f).into()),
+            NodeValue::Str(s) => Value::String(s.clone()),
+            NodeValue::Seq(items) => Value::Sequence(items.iter().map(Node::to_value).collect()),
+            NodeValue::Map(entries) => {
+                let mut map = serde_yaml::Mapping::new();
+                for (k, _, v) in entries {
+                    map.insert(Value::String(k.clone()), v.to_value());
+                }
+                Value::Mapping(map)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathPart {
+    Key(String),
+    Index(usize),
+}
+
+/// Splits `a.b[2].c` (or `a.b.2.c`) into parts.
+pub fn split_path(path: &str) -> Vec<PathPart> {
+    let mut parts = Vec::new();
+    for piece in path.split('.').filter(|p| !p.is_empty()) {
+        let mut rest = piece;
+        if let Some(open) = rest.find('[') {
+            let key = &rest[..open];
+            if !key.is_empty() {
+                parts.push(PathPart::Key(key.to_string()));
+            }
+            rest = &rest[open..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let close = stripped.find(']').unwrap_or(stripped.len());
+                match stripped[..close].parse::<usize>() {
+                    Ok(i) => parts.push(PathPart::Index(i)),
+                    Err(_) => parts.push(PathPart::Key(stripped[..close].to_string())),
+                }
+                rest = stripped.get(close + 1..).unwrap_or("");
+            }
+        } else if let Ok(i) = rest.parse::<usize>() {
+            parts.push(PathPart::Index(i));
+        } else {
+            parts.push(PathPart::Key(rest.to_string()));
+        }
+    }
+    parts
+}
+
+pub fn join_path(parts: &[PathPart]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            PathPart::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathPart::Index(i) => {
+                let _ = write!(out, "[{i}]");
+            }
+        }
+    }
+    out
+}
+
+/// Parses one YAML document into a located tree. An empty document is an empty map.
+pub fn parse(text: &str, source: &str) -> Result<Node, Diagnostic> {
+    let here = |line: usize, col: usize| Location {
+        source: source.to_string(),
+        line,
+        col: col + 1,
+    };
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(Diagnostic::new(
+            "",
+            format!(
+                "the file is {} bytes; answers files are limited to {} bytes",
+                text.len(),
+                MAX_INPUT_BYTES
+            ),
+        )
+        .at(Some(here(0, 0))));
+    }
+    if let Some(pos) = text.find('\0') {
+        let line = text[..pos].lines().count().max(1);
+        return Err(
+            Diagnostic::new("", "the file contains a NUL byte; answers must be text")
+                .at(Some(here(line, 0))),
+        );
+    }
+
+    enum Frame {
+        Seq(Location, Vec<Node>),
+        Map(Location, Vec<(String, Location, Node)>, Option<(String, Location)>),
+    }
+
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut nodes = 0usize;
+    let mut documents = 0usize;
+
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| {
+            let m = e.marker();
+            Diagnostic::new("", format!("YAML syntax error: {}", e.info()))
+                .at(Some(here(m.line(), m.col())))
+        })?;
+        let loc = here(mark.line(), mark.col());
+        let completed: Option<Node> = match event {
+            Event::StreamStart | Event::Nothing | Event::DocumentEnd => None,
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(Diagnostic::new(
+                        "",
+                        "more than one YAML document; an answers file holds exactly one",
+                    )
+                    .at(Some(loc)));
+                }
+                None
+            }
+            Event::StreamEnd => break,
+            Event::Alias(_) => {
+                return Err(Diagnostic::new(
+                    "",
+                    "YAML aliases (*name) are not accepted in answers files",
+                )
+                .hint("write the value out in full")
+                .at(Some(loc)))
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                if anchor != 0 {
+                    return Err(anchor_error(loc));
+                }
+                let value = match tag {
+                    Some(tag) if tag.handle == "!!" && tag.suffix == "str" => NodeValue::Str(text),
+                    Some(tag) if tag.handle == "tag:yaml.org,2002:" && tag.suffix == "str" => {
+                        NodeValue::Str(text)
+                    }
+                    Some(tag) => {
+                        return Err(Diagnostic::new(
+                            "",
+                            format!(
+                                "YAML tag {}{} is not accepted in answers files",
+                                tag.handle, tag.suffix
+                            ),
+                        )
+                        .at(Some(loc)))
+                    }
+                    None if style == TScalarStyle::Plain => resolve_plain(text),
+                    None => NodeValue::Str(text),
+                };
+                Some(Node::new(value, loc))
+            }
+            Event::SequenceStart(anchor, tag) => {
+                if anchor != 0 {
+                    return Err(anchor_error(loc));
+                }
+                reject_tag(&tag, &loc)?;
+                stack.push(Frame::Seq(loc, Vec::new()));
+                check_depth(stack.len(), &stack_loc(&stack))?;
+                None
+            }
+            Event::MappingStart(anchor, tag) => {
+                if anchor != 0 {
+                    return Err(anchor_error(loc));
+                }
+                reject_tag(&tag, &loc)?;
+                stack.push(Frame::Map(loc, Vec::new(), None));
+                check_depth(stack.len(), &stack_loc(&stack))?;
+                None
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq(l, items)) => Some(Node::new(NodeValue::Seq(items), l)),
+                _ => unreachable!("parser emits balanced sequence events"),
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map(l, entries, _)) => Some(Node::new(NodeValue::Map(entries), l)),
+                _ => unreachable!("parser emits balanced mapping events"),
+            },
+        };
+
+        fn stack_loc(stack: &[Frame]) -> Location {
+            match stack.last() {
+                Some(Frame::Seq(l, _)) | Some(Frame::Map(l, _, _)) => l.clone(),
+                None => Location {
+                    source: String::new(),
+                    line: 0,
+                    col: 0,
+                },
+            }
+        }
+
+        if let Some(node) = completed {
+            nodes += 1;
+            if nodes > MAX_NODES {
+                return Err(Diagnostic::new(
+                    "",
+                    format!("the document has more than {MAX_NODES} values; answers files are small"),
+                )
+                .at(Some(node.location)));
+            }
+            match stack.last_mut() {
+                None => root = Some(node),
+                Some(Frame::Seq(_, items)) => items.push(node),
+                Some(Frame::Map(_, entries, pending)) => match pending.take() {
+                    None => {
+                        let key = match node.value {
+                            NodeValue::Str(s) => s,
+                            NodeValue::Int(i) => i.to_string(),
+                            NodeValue::Bool(b) => b.to_string(),
+                            NodeValue::Null => "null".to_string(),
+                            NodeValue::Float(f) => f.to_string(),
+                            NodeValue::Seq(_) | NodeValue::Map(_) => {
+                                return Err(Diagnostic::new(
+                                    "",
+                                    "complex mapping keys are not accepted; keys are plain names",
+                                )
+                                .at(Some(node.location)))
+                            }
+                        };
+                        if entries.iter().any(|(k, _, _)| *k == key) {
+                            return Err(Diagnostic::new(
+                                key.clone(),
+                                "this key appears twice in the same mapping",
+                            )
+                            .at(Some(node.location)));
+                        }
+                        *pending = Some((key, node.location));
+                    }
+                    Some((key, key_loc)) => entries.push((key, key_loc, node)),
+                },
+            }
+        }
+    }
+
+    Ok(root.unwrap_or_else(|| {
+        Node::new(
+            NodeValue::Map(Vec::new()),
+            Location {
+                source: source.to_string(),
+                line: 1,
+                col: 1,
+            },
+        )
+    }))
+}
+
+fn anchor_error(loc: Location) -> Diagnostic {
+    Diagnostic::new("", "YAML anchors (&name) are not accepted in answers files")
+        .hint("write each value out in full")
+        .at(Some(loc))
+}
+
+fn reject_tag(tag: &Option<yaml_rust2::parser::Tag>, loc: &Location) -> Result<(), Diagnostic> {
+    match tag {
+        None => Ok(()),
+        Some(t) => Err(Diagnostic::new(
+            "",
+            format!("YAML tag {}{} is not accepted in answers files", t.handle, t.suffix),
+        )
+        .at(Some(loc.clone()))),
+    }
+}
+
+fn check_depth(depth: usize, loc: &Location) -> Result<(), Diagnostic> {
+    if depth > MAX_DEPTH {
+        Err(Diagnostic::new(
+            "",
+            format!("nesting deeper than {MAX_DEPTH} levels; answers files are at most 4 levels deep"),
+        )
+        .at(Some(loc.clone())))
+    } else {
+        Ok(())
+    }
+}
+
+/// YAML 1.2 core schema resolution for unquoted scalars. `yes`/`no`/`on`/`off`
+/// stay strings (YAML 1.1 surprises are not carried over).
+fn resolve_plain(text: String) -> NodeValue {
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return NodeValue::Null,
+        "true" | "True" | "TRUE" => return NodeValue::Bool(true),
+        "false" | "False" | "FALSE" => return NodeValue::Bool(false),
+        _ => {}
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(&text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = text.parse::<i64>() {
+            return NodeValue::Int(i);
+        }
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        if let Ok(i) = i64::from_str_radix(hex, 16) {
+            return NodeValue::Int(i);
+        }
+    }
+    let looks_float = digits.bytes().any(|b| b.is_ascii_digit())
+        && digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && digits.bytes().filter(|b| *b == b'.').count() <= 1;
+    if looks_float {
+        if let Ok(f) = text.parse::<f64>() {
+            return NodeValue::Float(f);
+        }
+    }
+    NodeValue::Str(text)
+}
+
+/// Serializes a value as YAML text.
+pub fn to_string<T: serde::Serialize>(value: &T) -> String {
+    serde_yaml::to_string(value).expect("the answers model always serializes")
+}
+
+/// Parses trusted, embedded YAML data (assets, manifests) into a typed value.
+pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_yaml::from_str(text).map_err(|e| e.to_string())
+}
+
+/// Parses YAML that may contain CloudFormation short-form tags (`!Ref`), for
+/// checking rendered output. Tags are kept as tagged values.
+pub fn parse_any(text: &str) -> Result<serde_yaml::Value, String> {
+    serde_yaml::from_str(text).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_one_based() {
+        let node = parse("a:\n  b: 3\n", "f.yaml").unwrap();
+        let b = node.at_path("a.b").unwrap();
+        assert_eq!((b.location.line, b.location.col), (2, 6));
+        assert_eq!(b.value, NodeValue::Int(3));
+    }
+
+    #[test]
+    fn aliases_are_refused() {
+        let err = parse("a: &x [1]\nb: *x\n", "f.yaml").unwrap_err();
+        assert!(err.message.contains("anchors"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let err = parse("a: 1\na: 2\n", "f.yaml").unwrap_err();
+        assert!(err.message.contains("twice"), "{err}");
+        assert_eq!(err.location.unwrap().line, 2);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = "[".repeat(100) + &"]".repeat(100);
+        let err = parse(&text, "f.yaml").unwrap_err();
+        assert!(err.message.contains("nesting"), "{err}");
+    }
+
+    #[test]
+    fn quoted_numbers_stay_strings_and_yes_is_a_string() {
+        let node = parse("a: \"012\"\nb: yes\nc: 1.5\n", "f").unwrap();
+        assert_eq!(node.get("a").unwrap().value, NodeValue::Str("012".into()));
+        assert_eq!(node.get("b").unwrap().value, NodeValue::Str("yes".into()));
+        assert_eq!(node.get("c").unwrap().value, NodeValue::Float(1.5));
+    }
+
+    #[test]
+    fn paths_split_both_ways() {
+        assert_eq!(split_path("environments[2].vpc_cidr"), split_path("environments.2.vpc_cidr"));
+        assert_eq!(join_path(&split_path("environments.2.vpc_cidr")), "environments[2].vpc_cidr");
+    }
+
+    #[test]
+    fn merge_replaces_sequences_and_merges_maps() {
+        let mut a = parse("x: {a: 1, b: 2}\nl: [1, 2]\n", "a").unwrap();
+        let b = parse("x: {b: 3}\nl: [9]\n", "b").unwrap();
+        a.merge(b);
+        assert_eq!(a.at_path("x.a").unwrap().value, NodeValue::Int(1));
+        assert_eq!(a.at_path("x.b").unwrap().value, NodeValue::Int(3));
+        assert_eq!(a.at_path("x.b").unwrap().location.source, "b");
+        assert_eq!(a.at_path("l[0]").unwrap().value, NodeValue::Int(9));
+        assert!(a.at_path("l[1]").is_none());
+    }
+}
