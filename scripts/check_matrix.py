@@ -88,6 +88,7 @@ class Result:
     repro: str = "-"
     seconds: float = 0.0
     problems: list = field(default_factory=list)  # (title, detail text)
+    notes: list = field(default_factory=list)  # worth a look, not a failure
     ran: set = field(default_factory=set)  # names of checks that got to run
 
     @property
@@ -146,6 +147,7 @@ def output_of(proc: subprocess.CompletedProcess) -> str:
 
 
 def load_region_codes() -> list[str]:
+    """Codes from assets/regions.yaml (the tool's region table) plus the built-in list."""
     if REGIONS_FILE.is_file():
         data = yaml.safe_load(REGIONS_FILE.read_text()) or {}
         entries = data.get("regions", data) if isinstance(data, dict) else data
@@ -158,9 +160,9 @@ def load_region_codes() -> list[str]:
                     codes.append(str(entry["code"]))
                 elif isinstance(entry, str):
                     codes.append(entry)
-        if codes:
-            return sorted(set(codes))
-        log(f"warning: {REGIONS_FILE} lists no region codes; using the built-in list")
+        if not codes:
+            log(f"warning: {REGIONS_FILE} lists no region codes; using the built-in list")
+        return sorted(set(codes) | set(BUILTIN_REGIONS))
     return list(BUILTIN_REGIONS)
 
 
@@ -325,7 +327,8 @@ def prepare_checkov_dirs(res: Result, out: Path, templates: list[Path], env_para
                 declared[key]["Default"] = as_default(value)
             for key, spec in declared.items():
                 if isinstance(spec, dict) and "Default" not in spec:
-                    problems.append(f"params/{env}.json: {stem}.{key} has no value and no default")
+                    # Maybe the pipeline or a parent stack passes it; checkov sees it unresolved.
+                    res.notes.append(f"params/{env}.json: {stem}.{key} has no value and no default")
             dest = scan_root / f"env-{env}" / rel.with_suffix(".json")
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(json.dumps(template, indent=1, default=str))
@@ -471,6 +474,10 @@ def check_fixture(answers: Path, stackwright: str, work: Path, region_re: re.Pat
         missing = [e for e in answers_envs if e not in env_params]
         if missing:
             res.fail("no parameter file for environment(s): " + ", ".join(f"params/{e}.json" for e in missing))
+        extra = [e for e in env_params if answers_envs and e not in answers_envs]
+        if extra:
+            res.fail("parameter file(s) for environment(s) not in the answers: "
+                     + ", ".join(f"params/{e}.json" for e in extra))
         scan_root = work / f"{answers.stem}.checkov"
         subdirs = prepare_checkov_dirs(res, out, templates, env_params, scan_root)
         check_checkov(res, scan_root, subdirs)
@@ -556,6 +563,8 @@ def main(argv=None) -> int:
             res = check_fixture(answers, str(stackwright), work, region_re, args.repro, sw_env)
             results.append(res)
             log(fixture_line(res))
+            for note in res.notes[:TRIM_LINES]:
+                log(f"  note: {note}")
             for title, detail in res.problems:
                 log(f"  ! {title}")
                 if detail.strip():

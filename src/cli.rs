@@ -106,6 +106,16 @@ pub enum BlueprintsCommand {
         #[arg(long = "blueprints", value_name = "DIR")]
         blueprint_dirs: Vec<PathBuf>,
     },
+    /// Print the template context (JSON) that blueprints see for some answers:
+    /// the reference for writing your own blueprints.
+    Context {
+        /// Answers file; `-` reads standard input. Built-in defaults when omitted.
+        #[arg(long, short = 'a', value_name = "FILE")]
+        answers: Option<String>,
+        /// Also show `env` as seen by per-environment files, for this environment.
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+    },
     /// Show one blueprint's manifest and templates.
     Show {
         /// Blueprint name, e.g. `network`.

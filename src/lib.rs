@@ -120,6 +120,21 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             out(&text)
         }
+        Command::Blueprints(BlueprintsCommand::Context { answers: file, env }) => {
+            let loaded = answers::load(&Layers {
+                answers: file.as_deref().map(read_source).transpose()?,
+                ..Layers::default()
+            })?;
+            let ctx = blueprint::Context::new(&loaded.answers);
+            let mut value = serde_json::to_value(&ctx).map_err(|e| Error::Usage(e.to_string()))?;
+            if let Some(name) = env {
+                let Some(e) = ctx.environments.iter().find(|e| e.name == name) else {
+                    return Err(Error::Usage(format!("no environment named `{name}` in these answers")));
+                };
+                value["env"] = serde_json::to_value(e).map_err(|e| Error::Usage(e.to_string()))?;
+            }
+            out(&(serde_json::to_string_pretty(&value).expect("json") + "\n"))
+        }
         Command::Blueprints(BlueprintsCommand::Show { name, templates, blueprint_dirs }) => {
             let bps = blueprint::source::resolve("cloudformation", &blueprint_search_path(&blueprint_dirs)?)?;
             let Some(bp) = bps.iter().find(|b| b.manifest.name == name) else {

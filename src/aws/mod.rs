@@ -59,6 +59,43 @@ pub struct EngineFacts {
     pub default_class: DefaultClass,
     #[serde(default)]
     pub supported_versions: Vec<String>,
+    /// Aurora engines run as a cluster.
+    #[serde(default)]
+    pub cluster: bool,
+    /// Regions that do not offer a default class, and the class to use there.
+    #[serde(default)]
+    pub region_overrides: BTreeMap<String, ClassOverride>,
+    /// Parameter group family by major version prefix (`16` → `postgres16`).
+    #[serde(default)]
+    pub families: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ClassOverride {
+    pub ephemeral: Option<String>,
+    pub production: Option<String>,
+}
+
+impl EngineFacts {
+    /// Default instance class for a profile in a region.
+    pub fn class_for(&self, profile: Profile, region: &str) -> &str {
+        let o = self.region_overrides.get(region);
+        let over = match profile {
+            Profile::Ephemeral => o.and_then(|o| o.ephemeral.as_deref()),
+            Profile::Production => o.and_then(|o| o.production.as_deref()),
+        };
+        over.unwrap_or_else(|| self.default_class.for_profile(profile))
+    }
+
+    /// Parameter group family for a version: the longest matching major prefix.
+    pub fn family_for(&self, version: &str) -> &str {
+        self.families
+            .iter()
+            .filter(|(major, _)| version == major.as_str() || version.starts_with(&format!("{major}.")))
+            .max_by_key(|(major, _)| major.len())
+            .map(|(_, f)| f.as_str())
+            .unwrap_or(&self.family)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,6 +200,9 @@ mod tests {
         for engine in [Engine::Postgres, Engine::Mysql, Engine::AuroraPostgresql, Engine::AuroraMysql] {
             let e = f.engine(engine).unwrap_or_else(|| panic!("{engine} missing"));
             assert!(e.supported_versions.contains(&e.version) || e.supported_versions.is_empty());
+            for v in &e.supported_versions {
+                assert!(e.families.is_empty() || e.families.keys().any(|m| v.starts_with(&format!("{m}."))), "{engine} {v} has no family");
+            }
         }
         assert!(f.endpoints.contains_key("s3"));
         assert!(f.control("NET-01").is_some());

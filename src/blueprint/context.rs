@@ -23,8 +23,6 @@ pub struct Context {
     pub app: AppCtx,
     /// Whether any environment lives in an account other than the pipeline's.
     pub cross_account: bool,
-    /// Names of the stacks this project deploys, in deploy order (template file stems).
-    pub stacks: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -223,7 +221,7 @@ impl Context {
                 debug_assert!(RETENTION_DAYS.contains(&retention));
                 let db_class = match (&a.database.instance_class, engine) {
                     (c, _) if c != "auto" => c.clone(),
-                    (_, Some(facts)) => facts.default_class.for_profile(e.profile).to_string(),
+                    (_, Some(facts)) => facts.class_for(e.profile, &a.region).to_string(),
                     (_, None) => String::new(),
                 };
                 EnvCtx {
@@ -297,7 +295,7 @@ impl Context {
                 aurora: matches!(a.database.engine, Engine::AuroraPostgresql | Engine::AuroraMysql),
                 family: if matches!(a.database.engine, Engine::Postgres | Engine::AuroraPostgresql) { "postgres" } else { "mysql" }.into(),
                 version: a.database.version.clone(),
-                parameter_group_family: e.family.clone(),
+                parameter_group_family: e.family_for(&a.database.version).to_string(),
                 port: e.port,
                 log_exports: e.log_exports.clone(),
                 tls_parameter_name: e.tls_parameter.name.clone(),
@@ -323,14 +321,6 @@ impl Context {
             },
         };
 
-        let mut stacks = vec!["security".to_string(), "network".to_string()];
-        if database.enabled {
-            stacks.push("database".into());
-        }
-        if a.app.kind != AppKind::None {
-            stacks.push("app".into());
-        }
-        stacks.push("monitoring".into());
 
         Context {
             stackwright: Tool {
@@ -377,7 +367,6 @@ impl Context {
                 port: a.app.port,
             },
             cross_account: a.environments.iter().any(|e| e.account_id.is_some()),
-            stacks,
         }
     }
 }

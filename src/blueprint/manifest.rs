@@ -20,8 +20,40 @@ pub struct Manifest {
     /// Controls from the catalog this blueprint implements, with where they live.
     #[serde(default)]
     pub controls: Vec<ControlRef>,
+    /// CloudFormation stacks this blueprint's templates are deployed as, with the
+    /// parameter values each environment passes (collected into `params/<env>.json`).
+    #[serde(default)]
+    pub stacks: Vec<StackSpec>,
     /// Files to write.
     pub files: Vec<FileSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackSpec {
+    /// Stack suffix: deployed as `<project>-<env>-<name>` (or `<project>-<name>` for the pipeline scope).
+    pub name: String,
+    /// Output path of the template this stack deploys.
+    pub template: String,
+    /// `environment` (once per environment), `account` (once per environment that has an
+    /// account_id, deployed in that account), or `pipeline` (once, in the pipeline's account).
+    #[serde(default)]
+    pub scope: Scope,
+    /// A Tera expression; the stack exists only when true.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Parameter name → Tera string, rendered with `env` in the context (not for `pipeline`).
+    #[serde(default)]
+    pub parameters: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    #[default]
+    Environment,
+    Account,
+    Pipeline,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -53,6 +53,15 @@ pub struct SkipDoc {
     pub reason: String,
 }
 
+/// A stack of the project, in deploy order.
+#[derive(Debug, Clone, Serialize)]
+pub struct StackDoc {
+    pub name: String,
+    pub template: String,
+    pub scope: manifest::Scope,
+    pub blueprint: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 struct FileDoc {
     path: String,
@@ -82,13 +91,18 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
         }
     }
 
+    let stacks = collect_stacks(&tera, &applied, &tctx)?;
+    tctx.insert("stacks", &stacks);
+
     let mut files: Vec<RenderedFile> = Vec::new();
     for bp in &applied {
         for spec in bp.manifest.files.iter().filter(|s| !s.summary) {
             render_spec(&tera, bp, spec, &tctx, &ctx, &mut files)?;
         }
     }
+    files.extend(render_params(&tera, &applied, &tctx, &ctx)?);
     check_syntax(&files)?;
+    check_parameters(&stacks, &files)?;
 
     let skips = find_skips(&files);
     let controls = collect_controls(&tera, &applied, &tctx, &files)?;
@@ -307,6 +321,108 @@ fn render_spec(
             content: buf.0,
             blueprint: bp.manifest.name.clone(),
         });
+    }
+    Ok(())
+}
+
+fn collect_stacks(tera: &Tera, applied: &[&Blueprint], tctx: &tera::Context) -> Result<Vec<StackDoc>> {
+    let mut stacks = Vec::new();
+    for bp in applied {
+        for st in &bp.manifest.stacks {
+            if eval_when(tera, bp, st.when.as_deref(), tctx)? {
+                stacks.push(StackDoc {
+                    name: st.name.clone(),
+                    template: safe_relative_path(&st.template)?,
+                    scope: st.scope,
+                    blueprint: bp.manifest.name.clone(),
+                });
+            }
+        }
+    }
+    Ok(stacks)
+}
+
+/// `params/<env>.json` (every environment- and account-scoped stack) and
+/// `params/pipeline.json`, in CloudFormation template-configuration shape per stack.
+fn render_params(tera: &Tera, applied: &[&Blueprint], tctx: &tera::Context, ctx: &Context) -> Result<Vec<RenderedFile>> {
+    use manifest::Scope;
+    type Params = BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>;
+    let render_one = |bp: &Blueprint, st: &manifest::StackSpec, c: &tera::Context| -> Result<BTreeMap<String, String>> {
+        let mut values = BTreeMap::new();
+        for (key, expr) in &st.parameters {
+            let v = tera
+                .render_str(expr, c, false)
+                .map_err(|e| Error::blueprint(&bp.manifest.name, format!("parameter {key} of stack {}: {}", st.name, chain(&e))))?;
+            values.insert(key.clone(), v);
+        }
+        Ok(values)
+    };
+    let to_file = |path: String, params: &Params| RenderedFile {
+        path,
+        content: (serde_json::to_string_pretty(params).expect("params serialize") + "\n").into_bytes(),
+        blueprint: "stackwright".into(),
+    };
+    let mut out = Vec::new();
+    let mut pipeline: Params = BTreeMap::new();
+    for env in &ctx.environments {
+        let mut c = tctx.clone();
+        c.insert("env", env);
+        let mut params: Params = BTreeMap::new();
+        for bp in applied {
+            for st in &bp.manifest.stacks {
+                let wanted = match st.scope {
+                    Scope::Environment => true,
+                    Scope::Account => env.cross_account,
+                    Scope::Pipeline => false,
+                };
+                if wanted && eval_when(tera, bp, st.when.as_deref(), &c)? {
+                    params.insert(st.name.clone(), BTreeMap::from([("Parameters".to_string(), render_one(bp, st, &c)?)]));
+                }
+            }
+        }
+        out.push(to_file(format!("params/{}.json", env.name), &params));
+    }
+    for bp in applied {
+        for st in bp.manifest.stacks.iter().filter(|s| s.scope == Scope::Pipeline) {
+            if eval_when(tera, bp, st.when.as_deref(), tctx)? {
+                pipeline.insert(st.name.clone(), BTreeMap::from([("Parameters".to_string(), render_one(bp, st, tctx)?)]));
+            }
+        }
+    }
+    if !pipeline.is_empty() {
+        out.push(to_file("params/pipeline.json".into(), &pipeline));
+    }
+    Ok(out)
+}
+
+/// Every parameter a params file passes is declared by its template, and every
+/// template parameter without a default is passed.
+fn check_parameters(stacks: &[StackDoc], files: &[RenderedFile]) -> Result<()> {
+    let find = |path: &str| files.iter().find(|f| f.path == path);
+    for st in stacks {
+        let Some(tpl) = find(&st.template) else {
+            return Err(Error::blueprint(&st.blueprint, format!("stack {} deploys {}, which no blueprint writes", st.name, st.template)));
+        };
+        let doc = crate::yaml::parse_any(std::str::from_utf8(&tpl.content).unwrap_or_default()).unwrap_or_default();
+        let declared: BTreeMap<String, bool> = doc
+            .get("Parameters")
+            .and_then(|p| p.as_mapping())
+            .map(|m| m.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.get("Default").is_some())).collect())
+            .unwrap_or_default();
+        for f in files.iter().filter(|f| f.path.starts_with("params/") && f.path.ends_with(".json")) {
+            let params: serde_json::Value = serde_json::from_slice(&f.content).unwrap_or_default();
+            let Some(given) = params.get(&st.name).and_then(|s| s.get("Parameters")).and_then(|p| p.as_object()) else { continue };
+            for key in given.keys() {
+                if !declared.contains_key(key) {
+                    return Err(Error::blueprint(&st.blueprint, format!("{} passes parameter {key} to stack {}, but {} does not declare it", f.path, st.name, st.template)));
+                }
+            }
+            for (key, has_default) in &declared {
+                if !has_default && !given.contains_key(key) {
+                    return Err(Error::blueprint(&st.blueprint, format!("{} declares parameter {key} without a default, but {} does not pass it", st.template, f.path)));
+                }
+            }
+        }
     }
     Ok(())
 }
