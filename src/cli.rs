@@ -12,7 +12,12 @@ use clap_complete::Shell;
 /// CloudFormation project: templates, per-environment parameters, buildspecs,
 /// tests and documentation, with every control of its catalog built in.
 #[derive(Debug, Parser)]
-#[command(name = "stackwright", version, propagate_version = true, arg_required_else_help = true)]
+#[command(
+    name = "stackwright",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -126,4 +131,15 @@ pub enum BlueprintsCommand {
         #[arg(long = "blueprints", value_name = "DIR")]
         blueprint_dirs: Vec<PathBuf>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

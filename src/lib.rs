@@ -56,7 +56,11 @@ fn color() -> bool {
 }
 
 fn report(err: &Error) {
-    let label = if color() { "\x1b[1;31merror\x1b[0m" } else { "error" };
+    let label = if color() {
+        "\x1b[1;31merror\x1b[0m"
+    } else {
+        "error"
+    };
     match err {
         Error::InvalidAnswers(diags) => {
             for d in diags {
@@ -74,7 +78,10 @@ fn report(err: &Error) {
 /// Prints to stdout; a closed pipe (`| head`) is not an error.
 fn out(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::io("writing", "standard output", e)),
         Ok(()) => Ok(()),
@@ -85,9 +92,15 @@ fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::New(args) => new(args),
         Command::Answers(AnswersCommand::Init { out: None, .. }) => out(EXAMPLE),
-        Command::Answers(AnswersCommand::Init { out: Some(path), force }) => {
+        Command::Answers(AnswersCommand::Init {
+            out: Some(path),
+            force,
+        }) => {
             if path.exists() && !force {
-                return Err(Error::Usage(format!("{}: already exists; pass --force to overwrite it", path.display())));
+                return Err(Error::Usage(format!(
+                    "{}: already exists; pass --force to overwrite it",
+                    path.display()
+                )));
             }
             std::fs::write(&path, EXAMPLE).map_err(|e| Error::io("writing", &path, e))?;
             out(&format!("wrote {}\n", path.display()))
@@ -108,15 +121,27 @@ fn dispatch(cli: Cli) -> Result<()> {
                 a.project.name,
                 a.region,
                 a.environments.len(),
-                a.environments.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(" → ")
+                a.environments
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" → ")
             ))
         }
         Command::Answers(AnswersCommand::Schema) => out(&answers::schema::json_schema()),
         Command::Blueprints(BlueprintsCommand::List { blueprint_dirs }) => {
-            let bps = blueprint::source::resolve("cloudformation", &blueprint_search_path(&blueprint_dirs)?)?;
+            let bps = blueprint::source::resolve(
+                "cloudformation",
+                &blueprint_search_path(&blueprint_dirs)?,
+            )?;
             let mut text = String::new();
             for bp in bps {
-                text.push_str(&format!("{:<12} {:<10} {}\n", bp.manifest.name, bp.origin.to_string(), bp.manifest.description));
+                text.push_str(&format!(
+                    "{:<12} {:<10} {}\n",
+                    bp.manifest.name,
+                    bp.origin.to_string(),
+                    bp.manifest.description
+                ));
             }
             out(&text)
         }
@@ -129,17 +154,29 @@ fn dispatch(cli: Cli) -> Result<()> {
             let mut value = serde_json::to_value(&ctx).map_err(|e| Error::Usage(e.to_string()))?;
             if let Some(name) = env {
                 let Some(e) = ctx.environments.iter().find(|e| e.name == name) else {
-                    return Err(Error::Usage(format!("no environment named `{name}` in these answers")));
+                    return Err(Error::Usage(format!(
+                        "no environment named `{name}` in these answers"
+                    )));
                 };
                 value["env"] = serde_json::to_value(e).map_err(|e| Error::Usage(e.to_string()))?;
             }
             out(&(serde_json::to_string_pretty(&value).expect("json") + "\n"))
         }
-        Command::Blueprints(BlueprintsCommand::Show { name, templates, blueprint_dirs }) => {
-            let bps = blueprint::source::resolve("cloudformation", &blueprint_search_path(&blueprint_dirs)?)?;
+        Command::Blueprints(BlueprintsCommand::Show {
+            name,
+            templates,
+            blueprint_dirs,
+        }) => {
+            let bps = blueprint::source::resolve(
+                "cloudformation",
+                &blueprint_search_path(&blueprint_dirs)?,
+            )?;
             let Some(bp) = bps.iter().find(|b| b.manifest.name == name) else {
                 let names: Vec<&str> = bps.iter().map(|b| b.manifest.name.as_str()).collect();
-                return Err(Error::Usage(format!("no blueprint named `{name}`; known: {}", names.join(", "))));
+                return Err(Error::Usage(format!(
+                    "no blueprint named `{name}`; known: {}",
+                    names.join(", ")
+                )));
             };
             let mut text = format!("# {} ({})\n", bp.manifest.name, bp.origin);
             text.push_str(&yaml::to_string(&bp.manifest));
@@ -169,7 +206,9 @@ pub fn config_dir() -> Option<PathBuf> {
 }
 
 fn user_config() -> Result<Option<Source>> {
-    let Some(path) = config_dir().map(|d| d.join("config.yaml")) else { return Ok(None) };
+    let Some(path) = config_dir().map(|d| d.join("config.yaml")) else {
+        return Ok(None);
+    };
     if !path.is_file() {
         return Ok(None);
     }
@@ -186,7 +225,10 @@ fn blueprint_search_path(extra: &[PathBuf]) -> Result<Vec<PathBuf>> {
     }
     for d in extra {
         if !d.is_dir() {
-            return Err(Error::Usage(format!("--blueprints {}: not a directory", d.display())));
+            return Err(Error::Usage(format!(
+                "--blueprints {}: not a directory",
+                d.display()
+            )));
         }
         dirs.push(d.clone());
     }
@@ -207,14 +249,29 @@ fn read_source(arg: &str) -> Result<Source> {
     if meta.len() > yaml::MAX_INPUT_BYTES as u64 {
         return Err(Error::InvalidAnswers(vec![error::Diagnostic::new(
             "",
-            format!("the file is {} bytes; answers files are limited to {} bytes", meta.len(), yaml::MAX_INPUT_BYTES),
+            format!(
+                "the file is {} bytes; answers files are limited to {} bytes",
+                meta.len(),
+                yaml::MAX_INPUT_BYTES
+            ),
         )
-        .at(Some(error::Location { source: arg.to_string(), line: 0, col: 0 }))]));
+        .at(Some(error::Location {
+            source: arg.to_string(),
+            line: 0,
+            col: 0,
+        }))]));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
     let text = String::from_utf8(bytes).map_err(|_| {
-        Error::InvalidAnswers(vec![error::Diagnostic::new("", "the file is not UTF-8 text")
-            .at(Some(error::Location { source: arg.to_string(), line: 0, col: 0 }))])
+        Error::InvalidAnswers(vec![error::Diagnostic::new(
+            "",
+            "the file is not UTF-8 text",
+        )
+        .at(Some(error::Location {
+            source: arg.to_string(),
+            line: 0,
+            col: 0,
+        }))])
     })?;
     Ok(Source::new(arg, text))
 }
@@ -222,7 +279,9 @@ fn read_source(arg: &str) -> Result<Source> {
 fn preset(name: &str) -> Result<Source> {
     match name {
         "workshop" => Ok(Source::new("preset workshop", PRESET_WORKSHOP)),
-        other => Err(Error::Usage(format!("unknown preset `{other}`; available: workshop"))),
+        other => Err(Error::Usage(format!(
+            "unknown preset `{other}`; available: workshop"
+        ))),
     }
 }
 
@@ -242,14 +301,24 @@ fn new(args: NewArgs) -> Result<()> {
         sets: args.sets.clone(),
     };
     let loaded = answers::load(&layers)?;
-    let blueprints = blueprint::source::resolve(loaded.answers.flavor.as_str(), &blueprint_search_path(&args.blueprint_dirs)?)?;
+    let blueprints = blueprint::source::resolve(
+        loaded.answers.flavor.as_str(),
+        &blueprint_search_path(&args.blueprint_dirs)?,
+    )?;
     let plan = blueprint::render(&loaded, &blueprints)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
-    let target = args.out.clone().unwrap_or_else(|| PathBuf::from(&loaded.answers.project.name));
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&loaded.answers.project.name));
     if args.dry_run {
-        return out(&format!("would write {}/ (dry run, nothing written)\n{}", target.display(), output::tree(&plan.files)));
+        return out(&format!(
+            "would write {}/ (dry run, nothing written)\n{}",
+            target.display(),
+            output::tree(&plan.files)
+        ));
     }
     WRITING.store(true, Ordering::SeqCst);
     let result = output::write(&target, &plan.files, args.force);

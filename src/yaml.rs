@@ -113,9 +113,12 @@ impl Node {
                 None => NodeValue::Float(n.as_f64().unwrap_or_default()),
             },
             Value::String(s) => NodeValue::Str(s.clone()),
-            Value::Sequence(items) => {
-                NodeValue::Seq(items.iter().map(|v| Node::from_value(v, location)).collect())
-            }
+            Value::Sequence(items) => NodeValue::Seq(
+                items
+                    .iter()
+                    .map(|v| Node::from_value(v, location))
+                    .collect(),
+            ),
             Value::Mapping(map) => NodeValue::Map(
                 map.iter()
                     .map(|(k, v)| {
@@ -230,7 +233,11 @@ pub fn parse(text: &str, source: &str) -> Result<Node, Diagnostic> {
 
     enum Frame {
         Seq(Location, Vec<Node>),
-        Map(Location, Vec<(String, Location, Node)>, Option<(String, Location)>),
+        Map(
+            Location,
+            Vec<(String, Location, Node)>,
+            Option<(String, Location)>,
+        ),
     }
 
     let mut parser = Parser::new_from_str(text);
@@ -242,8 +249,15 @@ pub fn parse(text: &str, source: &str) -> Result<Node, Diagnostic> {
     loop {
         let (event, mark) = parser.next_token().map_err(|e| {
             let m = e.marker();
-            Diagnostic::new("", format!("YAML syntax error: {}", e.info()))
-                .at(Some(here(m.line(), m.col())))
+            let info = if e.info().contains("recursion limit") {
+                format!(
+                    "nesting too deep ({}); answers files are at most 4 levels deep",
+                    e.info()
+                )
+            } else {
+                format!("YAML syntax error: {}", e.info())
+            };
+            Diagnostic::new("", info).at(Some(here(m.line(), m.col())))
         })?;
         let loc = here(mark.line(), mark.col());
         let completed: Option<Node> = match event {
@@ -336,7 +350,9 @@ pub fn parse(text: &str, source: &str) -> Result<Node, Diagnostic> {
             if nodes > MAX_NODES {
                 return Err(Diagnostic::new(
                     "",
-                    format!("the document has more than {MAX_NODES} values; answers files are small"),
+                    format!(
+                        "the document has more than {MAX_NODES} values; answers files are small"
+                    ),
                 )
                 .at(Some(node.location)));
             }
@@ -397,7 +413,10 @@ fn reject_tag(tag: &Option<yaml_rust2::parser::Tag>, loc: &Location) -> Result<(
         None => Ok(()),
         Some(t) => Err(Diagnostic::new(
             "",
-            format!("YAML tag {}{} is not accepted in answers files", t.handle, t.suffix),
+            format!(
+                "YAML tag {}{} is not accepted in answers files",
+                t.handle, t.suffix
+            ),
         )
         .at(Some(loc.clone()))),
     }
@@ -407,7 +426,9 @@ fn check_depth(depth: usize, loc: &Location) -> Result<(), Diagnostic> {
     if depth > MAX_DEPTH {
         Err(Diagnostic::new(
             "",
-            format!("nesting deeper than {MAX_DEPTH} levels; answers files are at most 4 levels deep"),
+            format!(
+                "nesting too deep (more than {MAX_DEPTH} levels); answers files are at most 4 levels deep"
+            ),
         )
         .at(Some(loc.clone())))
     } else {
@@ -493,7 +514,7 @@ mod tests {
     fn deep_nesting_is_refused() {
         let text = "[".repeat(100) + &"]".repeat(100);
         let err = parse(&text, "f.yaml").unwrap_err();
-        assert!(err.message.contains("nesting"), "{err}");
+        assert!(err.message.contains("nesting too deep"), "{err}");
     }
 
     #[test]
@@ -506,8 +527,14 @@ mod tests {
 
     #[test]
     fn paths_split_both_ways() {
-        assert_eq!(split_path("environments[2].vpc_cidr"), split_path("environments.2.vpc_cidr"));
-        assert_eq!(join_path(&split_path("environments.2.vpc_cidr")), "environments[2].vpc_cidr");
+        assert_eq!(
+            split_path("environments[2].vpc_cidr"),
+            split_path("environments.2.vpc_cidr")
+        );
+        assert_eq!(
+            join_path(&split_path("environments.2.vpc_cidr")),
+            "environments[2].vpc_cidr"
+        );
     }
 
     #[test]

@@ -60,13 +60,19 @@ pub fn load(layers: &Layers) -> Result<Loaded> {
             col: 0,
         },
     );
-    for source in [&layers.config, &layers.preset, &layers.answers].into_iter().flatten() {
+    for source in [&layers.config, &layers.preset, &layers.answers]
+        .into_iter()
+        .flatten()
+    {
         match yaml::parse(&source.text, &source.name) {
             Ok(node) => {
                 if !matches!(node.value, NodeValue::Map(_)) {
                     diags.push(
-                        Diagnostic::new("", "the answers must be a mapping of keys (version, project, region, …)")
-                            .at(Some(node.location.clone())),
+                        Diagnostic::new(
+                            "",
+                            "the answers must be a mapping of keys (version, project, region, …)",
+                        )
+                        .at(Some(node.location.clone())),
                     );
                     continue;
                 }
@@ -134,9 +140,11 @@ fn variant_hint(message: &str) -> Option<String> {
 fn apply_set(tree: &mut Node, set: &str) -> Result<(), Diagnostic> {
     let source = format!("--set {set}");
     let Some((path, raw)) = set.split_once('=') else {
-        return Err(Diagnostic::new("", format!("`{set}` is not key.path=value"))
-            .hint("for example --set region=eu-west-1 or --set environments[1].approval=true")
-            .at(Some(set_location(&source))));
+        return Err(
+            Diagnostic::new("", format!("`{set}` is not key.path=value"))
+                .hint("for example --set region=eu-west-1 or --set environments[1].approval=true")
+                .at(Some(set_location(&source))),
+        );
     };
     let parts = yaml::split_path(path.trim());
     if parts.is_empty() {
@@ -173,7 +181,9 @@ fn apply_set(tree: &mut Node, set: &str) -> Result<(), Diagnostic> {
                 if !matches!(node.value, NodeValue::Map(_)) {
                     node.value = NodeValue::Map(Vec::new());
                 }
-                let NodeValue::Map(entries) = &mut node.value else { unreachable!() };
+                let NodeValue::Map(entries) = &mut node.value else {
+                    unreachable!()
+                };
                 let pos = match entries.iter().position(|(k, _, _)| k == key) {
                     Some(pos) => pos,
                     None => {
@@ -199,7 +209,10 @@ fn apply_set(tree: &mut Node, set: &str) -> Result<(), Diagnostic> {
                         field,
                         format!("index {index} is past the end of a list of {}", items.len()),
                     )
-                    .hint(format!("use an index from 0 to {} (the last one appends)", items.len()))
+                    .hint(format!(
+                        "use an index from 0 to {} (the last one appends)",
+                        items.len()
+                    ))
                     .at(Some(set_location(&source))));
                 }
                 if *index == items.len() {

@@ -19,9 +19,13 @@ pub fn json_schema() -> String {
 fn schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        let mut schema = serde_json::to_value(schemars::schema_for!(Answers)).expect("schema serializes");
+        let mut schema =
+            serde_json::to_value(schemars::schema_for!(Answers)).expect("schema serializes");
         if let Some(obj) = schema.as_object_mut() {
-            obj.insert("title".into(), Value::String("stackwright answers (version 1)".into()));
+            obj.insert(
+                "title".into(),
+                Value::String("stackwright answers (version 1)".into()),
+            );
         }
         schema
     })
@@ -112,7 +116,9 @@ mod tests {
         check_keys(&node, &mut diags);
         let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
         assert_eq!(diags.len(), 3, "{text:#?}");
-        assert!(text[0].contains("t.yaml:1:1: projet: unknown key") && text[0].contains("`project`"));
+        assert!(
+            text[0].contains("t.yaml:1:1: projet: unknown key") && text[0].contains("`project`")
+        );
         assert!(text[1].contains("environments[0].aproval") && text[1].contains("`approval`"));
         assert!(text[2].contains("network.endpoint") && text[2].contains("`endpoints`"));
     }

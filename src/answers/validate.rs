@@ -39,11 +39,19 @@ pub const MAX_ENVIRONMENTS: usize = 8;
 const RESERVED_TAG_KEYS: [&str; 5] = ["Project", "Environment", "Owner", "CostCenter", "ManagedBy"];
 
 /// The closest candidate to `input`, if any is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let input_lower = input.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&input_lower, &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&input_lower, &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(d, c)| *d <= (c.len().max(input.len()) / 3).max(1) + usize::from(c.len() > 6))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -54,7 +62,9 @@ pub fn project_name(name: &str) -> Check {
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && !name.ends_with('-')
         && !name.contains("--")
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if valid {
         Ok(())
     } else {
@@ -66,8 +76,11 @@ pub fn project_name(name: &str) -> Check {
 pub fn tag_value(value: &str) -> Check {
     let allowed = |c: char| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c);
     if value.is_empty() || value.chars().count() > 256 || !value.chars().all(allowed) {
-        Err(Problem::new(format!("`{}` is not a valid AWS tag value", printable(value)))
-            .hint("1-256 letters, digits, spaces and _ . : / = + - @"))
+        Err(Problem::new(format!(
+            "`{}` is not a valid AWS tag value",
+            printable(value)
+        ))
+        .hint("1-256 letters, digits, spaces and _ . : / = + - @"))
     } else {
         Ok(())
     }
@@ -76,15 +89,21 @@ pub fn tag_value(value: &str) -> Check {
 pub fn tag_key(key: &str) -> Check {
     let allowed = |c: char| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c);
     if key.is_empty() || key.chars().count() > 128 || !key.chars().all(allowed) {
-        return Err(Problem::new(format!("`{}` is not a valid AWS tag key", printable(key)))
-            .hint("1-128 letters, digits, spaces and _ . : / = + - @"));
+        return Err(
+            Problem::new(format!("`{}` is not a valid AWS tag key", printable(key)))
+                .hint("1-128 letters, digits, spaces and _ . : / = + - @"),
+        );
     }
     if key.to_lowercase().starts_with("aws:") {
-        return Err(Problem::new("tag keys starting with `aws:` are reserved by AWS"));
+        return Err(Problem::new(
+            "tag keys starting with `aws:` are reserved by AWS",
+        ));
     }
     if RESERVED_TAG_KEYS.contains(&key) {
-        return Err(Problem::new(format!("`{key}` is set by stackwright on every resource"))
-            .hint("use project.owner / project.cost_center, or another key"));
+        return Err(
+            Problem::new(format!("`{key}` is set by stackwright on every resource"))
+                .hint("use project.owner / project.cost_center, or another key"),
+        );
     }
     Ok(())
 }
@@ -104,7 +123,9 @@ pub fn region(code: &str) -> Check {
 pub fn environment_name(name: &str) -> Check {
     let valid = (1..=10).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     if valid {
         Ok(())
     } else {
@@ -117,8 +138,11 @@ pub fn account_id(id: &str) -> Check {
     if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(Problem::new(format!("`{}` is not a 12-digit AWS account id", printable(id)))
-            .hint("write all 12 digits in quotes, e.g. \"123456789012\""))
+        Err(Problem::new(format!(
+            "`{}` is not a 12-digit AWS account id",
+            printable(id)
+        ))
+        .hint("write all 12 digits in quotes, e.g. \"123456789012\""))
     }
 }
 
@@ -145,7 +169,9 @@ pub fn vpc_cidr(text: &str) -> std::result::Result<Ipv4Net, Problem> {
         IpNet::V4(net) => Err(Problem::new(format!(
             "`{net}` is too small for 3 subnet tiers (public, private, isolated) across up to 3 AZs"
         ))
-        .hint("each subnet gets 1/16 of the VPC and AWS subnets are at least /28, so use /16 to /24")),
+        .hint(
+            "each subnet gets 1/16 of the VPC and AWS subnets are at least /28, so use /16 to /24",
+        )),
         IpNet::V6(_) => Err(Problem::new("a VPC range must be IPv4")
             .hint("e.g. 10.0.0.0/16; IPv6 is added by AWS on top of an IPv4 VPC")),
     }
@@ -162,8 +188,9 @@ pub fn trusted_cidr(text: &str, allow_public: bool) -> Check {
 
 pub fn availability_zones(count: u8, region_code: &str) -> Check {
     if !(2..=3).contains(&count) {
-        return Err(Problem::new(format!("{count} availability zones is not supported"))
-            .hint("use 2 or 3"));
+        return Err(
+            Problem::new(format!("{count} availability zones is not supported")).hint("use 2 or 3"),
+        );
     }
     if let Some(region) = facts().region(region_code) {
         if count > region.az_count {
@@ -171,7 +198,10 @@ pub fn availability_zones(count: u8, region_code: &str) -> Check {
                 "{} ({}) has only {} availability zones",
                 region.code, region.name, region.az_count
             ))
-            .hint(format!("use {} or fewer, or another region", region.az_count)));
+            .hint(format!(
+                "use {} or fewer, or another region",
+                region.az_count
+            )));
         }
     }
     Ok(())
@@ -194,11 +224,25 @@ pub fn database_name(name: &str) -> Check {
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
-        return Err(Problem::new(format!("`{}` is not a valid database name", printable(name)))
-            .hint("a letter, then letters, digits or underscores; at most 63 characters"));
+        return Err(Problem::new(format!(
+            "`{}` is not a valid database name",
+            printable(name)
+        ))
+        .hint("a letter, then letters, digits or underscores; at most 63 characters"));
     }
-    if ["postgres", "template0", "template1", "mysql", "sys", "rdsadmin"].contains(&name.to_lowercase().as_str()) {
-        return Err(Problem::new(format!("`{name}` is reserved by the engine")).hint("e.g. `appdb`"));
+    if [
+        "postgres",
+        "template0",
+        "template1",
+        "mysql",
+        "sys",
+        "rdsadmin",
+    ]
+    .contains(&name.to_lowercase().as_str())
+    {
+        return Err(
+            Problem::new(format!("`{name}` is reserved by the engine")).hint("e.g. `appdb`")
+        );
     }
     Ok(())
 }
@@ -217,8 +261,15 @@ pub fn engine_version(engine: Engine, version: &str) -> Check {
     if !versions.contains(&facts.version) {
         versions.insert(0, facts.version.clone());
     }
-    Err(Problem::new(format!("{engine} version `{}` is not in the tested version table", printable(version)))
-        .hint(format!("use `auto` ({}) or one of: {}", facts.version, versions.join(", "))))
+    Err(Problem::new(format!(
+        "{engine} version `{}` is not in the tested version table",
+        printable(version)
+    ))
+    .hint(format!(
+        "use `auto` ({}) or one of: {}",
+        facts.version,
+        versions.join(", ")
+    )))
 }
 
 pub fn instance_class(class: &str) -> Check {
@@ -228,21 +279,37 @@ pub fn instance_class(class: &str) -> Check {
     let parts: Vec<&str> = class.split('.').collect();
     let valid = parts.len() == 3
         && parts[0] == "db"
-        && parts[1..].iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        && parts[1..].iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
     if valid {
         Ok(())
     } else {
-        Err(Problem::new(format!("`{}` is not an RDS instance class", printable(class)))
-            .hint("`auto`, or a class such as db.t4g.small or db.r7g.large"))
+        Err(Problem::new(format!(
+            "`{}` is not an RDS instance class",
+            printable(class)
+        ))
+        .hint("`auto`, or a class such as db.t4g.small or db.r7g.large"))
     }
 }
 
 pub fn repository(repo: &str) -> Check {
-    let ok_part = |p: &str| !p.is_empty() && p.len() <= 100 && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) && p != "." && p != "..";
+    let ok_part = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 100
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            && p != "."
+            && p != ".."
+    };
     match repo.split_once('/') {
         Some((owner, name)) if ok_part(owner) && ok_part(name) => Ok(()),
-        _ => Err(Problem::new(format!("`{}` is not a repository id", printable(repo)))
-            .hint("write it as owner/name, e.g. acme/payments")),
+        _ => Err(
+            Problem::new(format!("`{}` is not a repository id", printable(repo)))
+                .hint("write it as owner/name, e.g. acme/payments"),
+        ),
     }
 }
 
@@ -253,10 +320,14 @@ pub fn branch(name: &str) -> Check {
         || name.ends_with(['/', '.'])
         || name.contains("..")
         || name.contains("//")
-        || name.chars().any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\{}$`'\"".contains(c));
+        || name
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\{}$`'\"".contains(c));
     if bad {
-        Err(Problem::new(format!("`{}` is not a usable branch name", printable(name)))
-            .hint("letters, digits and - _ . /, e.g. main or release/1.x"))
+        Err(
+            Problem::new(format!("`{}` is not a usable branch name", printable(name)))
+                .hint("letters, digits and - _ . /, e.g. main or release/1.x"),
+        )
     } else {
         Ok(())
     }
@@ -267,22 +338,28 @@ pub fn email(addr: &str) -> Check {
         Some((local, domain)) => {
             !local.is_empty()
                 && local.len() <= 64
-                && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#%&*+-/=?^_{|}~.".contains(c))
+                && local
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "!#%&*+-/=?^_{|}~.".contains(c))
                 && !local.starts_with('.')
                 && !local.ends_with('.')
                 && domain.contains('.')
                 && !domain.starts_with(['.', '-'])
                 && !domain.ends_with(['.', '-'])
                 && domain.split('.').all(|l| !l.is_empty())
-                && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+                && domain
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         }
         None => false,
     };
     if valid && addr.len() <= 254 {
         Ok(())
     } else {
-        Err(Problem::new(format!("`{}` is not an email address", printable(addr)))
-            .hint("e.g. ops@example.com"))
+        Err(
+            Problem::new(format!("`{}` is not an email address", printable(addr)))
+                .hint("e.g. ops@example.com"),
+        )
     }
 }
 
@@ -315,13 +392,24 @@ pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
     let a = &answers;
 
     if a.version != 1 {
-        v.push("version", Err(Problem::new(format!("version {} is not supported", a.version)).hint("this stackwright reads version 1")));
+        v.push(
+            "version",
+            Err(
+                Problem::new(format!("version {} is not supported", a.version))
+                    .hint("this stackwright reads version 1"),
+            ),
+        );
     }
     v.push("project.name", project_name(&a.project.name));
     v.push("project.owner", tag_value(&a.project.owner));
     v.push("project.cost_center", tag_value(&a.project.cost_center));
     if a.project.tags.len() > 40 {
-        v.push("project.tags", Err(Problem::new("more than 40 extra tags; AWS allows 50 per resource and stackwright sets 5")));
+        v.push(
+            "project.tags",
+            Err(Problem::new(
+                "more than 40 extra tags; AWS allows 50 per resource and stackwright sets 5",
+            )),
+        );
     }
     for (k, val) in &a.project.tags {
         v.push(&format!("project.tags.{k}"), tag_key(k));
@@ -334,8 +422,14 @@ pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
 
     // Environments.
     if a.environments.is_empty() || a.environments.len() > MAX_ENVIRONMENTS {
-        v.push("environments", Err(Problem::new(format!("{} environments given", a.environments.len()))
-            .hint(format!("list 1 to {MAX_ENVIRONMENTS} environments in promotion order"))));
+        v.push(
+            "environments",
+            Err(
+                Problem::new(format!("{} environments given", a.environments.len())).hint(format!(
+                    "list 1 to {MAX_ENVIRONMENTS} environments in promotion order"
+                )),
+            ),
+        );
     }
     let mut seen = BTreeSet::new();
     let mut explicit: Vec<(usize, Ipv4Net)> = Vec::new();
@@ -343,7 +437,13 @@ pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
         let base = format!("environments[{i}]");
         v.push(&format!("{base}.name"), environment_name(&env.name));
         if !env.name.is_empty() && !seen.insert(env.name.as_str()) {
-            v.push(&format!("{base}.name"), Err(Problem::new(format!("environment `{}` is listed twice", env.name)).hint("environment names must be unique")));
+            v.push(
+                &format!("{base}.name"),
+                Err(
+                    Problem::new(format!("environment `{}` is listed twice", env.name))
+                        .hint("environment names must be unique"),
+                ),
+            );
         }
         if let Some(id) = &env.account_id {
             v.push(&format!("{base}.account_id"), account_id(id));
@@ -368,15 +468,24 @@ pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
 
     // Network.
     if region_known {
-        v.push("network.availability_zones", availability_zones(a.network.availability_zones, &a.region));
+        v.push(
+            "network.availability_zones",
+            availability_zones(a.network.availability_zones, &a.region),
+        );
     } else {
-        v.push("network.availability_zones", availability_zones(a.network.availability_zones, ""));
+        v.push(
+            "network.availability_zones",
+            availability_zones(a.network.availability_zones, ""),
+        );
     }
     let mut seen_ep = BTreeSet::new();
     for (i, ep) in a.network.endpoints.iter().enumerate() {
         v.push(&format!("network.endpoints[{i}]"), endpoint(ep));
         if !seen_ep.insert(ep.as_str()) {
-            v.push(&format!("network.endpoints[{i}]"), Err(Problem::new(format!("`{ep}` is listed twice"))));
+            v.push(
+                &format!("network.endpoints[{i}]"),
+                Err(Problem::new(format!("`{ep}` is listed twice"))),
+            );
         }
     }
     for (i, cidr) in a.network.trusted_cidrs.iter().enumerate() {
@@ -391,8 +500,14 @@ pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
     }
 
     // Database.
-    v.push("database.version", engine_version(a.database.engine, &a.database.version));
-    v.push("database.instance_class", instance_class(&a.database.instance_class));
+    v.push(
+        "database.version",
+        engine_version(a.database.engine, &a.database.version),
+    );
+    v.push(
+        "database.instance_class",
+        instance_class(&a.database.instance_class),
+    );
     if a.database.engine != Engine::None {
         v.push("database.name", database_name(&a.database.name));
     }
@@ -400,34 +515,64 @@ pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
     // Pipeline.
     v.push("pipeline.repository", repository(&a.pipeline.repository));
     v.push("pipeline.branch", branch(&a.pipeline.branch));
-    v.push("pipeline.notification_email", email(&a.pipeline.notification_email));
+    v.push(
+        "pipeline.notification_email",
+        email(&a.pipeline.notification_email),
+    );
     let mut seen_stage = BTreeSet::new();
     for (i, stage) in a.pipeline.stages.iter().enumerate() {
         if !seen_stage.insert(*stage) {
-            v.push(&format!("pipeline.stages[{i}]"), Err(Problem::new(format!("stage `{stage}` is listed twice"))));
+            v.push(
+                &format!("pipeline.stages[{i}]"),
+                Err(Problem::new(format!("stage `{stage}` is listed twice"))),
+            );
         }
     }
     let pos = |s: Stage| a.pipeline.stages.iter().position(|x| *x == s);
     if let Some(it) = pos(Stage::IntegrationTest) {
         match pos(Stage::Deploy) {
-            None => v.push(&format!("pipeline.stages[{it}]"), Err(Problem::new("integration_test needs a deploy stage to test").hint("add `deploy` before it, or remove integration_test"))),
-            Some(d) if d > it => v.push(&format!("pipeline.stages[{it}]"), Err(Problem::new("integration_test runs before deploy").hint("move integration_test after deploy"))),
+            None => v.push(
+                &format!("pipeline.stages[{it}]"),
+                Err(
+                    Problem::new("integration_test needs a deploy stage to test")
+                        .hint("add `deploy` before it, or remove integration_test"),
+                ),
+            ),
+            Some(d) if d > it => v.push(
+                &format!("pipeline.stages[{it}]"),
+                Err(Problem::new("integration_test runs before deploy")
+                    .hint("move integration_test after deploy")),
+            ),
             _ => {}
         }
     }
     if let Some(d) = pos(Stage::Deploy) {
-        for s in [Stage::Validate, Stage::Test, Stage::SecurityScan, Stage::Build] {
+        for s in [
+            Stage::Validate,
+            Stage::Test,
+            Stage::SecurityScan,
+            Stage::Build,
+        ] {
             if let Some(p) = pos(s) {
                 if p > d {
-                    v.push(&format!("pipeline.stages[{p}]"), Err(Problem::new(format!("{s} runs after deploy, so it cannot stop a bad change"))
-                        .hint(format!("move {s} before deploy"))));
+                    v.push(
+                        &format!("pipeline.stages[{p}]"),
+                        Err(Problem::new(format!(
+                            "{s} runs after deploy, so it cannot stop a bad change"
+                        ))
+                        .hint(format!("move {s} before deploy"))),
+                    );
                 }
             }
         }
     }
     if !a.pipeline.stages.is_empty() {
         if let Some(r) = facts().region(&a.region) {
-            for (service, available) in [("CodeStar Connections", r.codestar_connections), ("CodePipeline", r.codepipeline), ("CodeBuild", r.codebuild)] {
+            for (service, available) in [
+                ("CodeStar Connections", r.codestar_connections),
+                ("CodePipeline", r.codepipeline),
+                ("CodeBuild", r.codebuild),
+            ] {
                 if !available {
                     v.push("region", Err(Problem::new(format!("{service} is not available in {}, so the pipeline cannot be deployed there", r.code))
                         .hint("pick another region, or set pipeline.stages: [] to generate no pipeline")));
@@ -438,15 +583,30 @@ pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
     if a.database.engine != Engine::None {
         if let Some(r) = facts().region(&a.region) {
             if !r.rds {
-                v.push("database.engine", Err(Problem::new(format!("RDS is not available in {}", r.code)).hint("pick another region or engine: none")));
+                v.push(
+                    "database.engine",
+                    Err(Problem::new(format!("RDS is not available in {}", r.code))
+                        .hint("pick another region or engine: none")),
+                );
             }
         }
     }
 
     // App.
     v.push("app.port", app_port(a.app.port));
-    if a.app.kind != AppKind::None && a.database.engine != Engine::None && facts().engine(a.database.engine).is_some_and(|e| e.port == a.app.port) {
-        v.push("app.port", Err(Problem::new("the application port equals the database port").hint("choose the port the application serves, e.g. 443 or 8080")));
+    if a.app.kind != AppKind::None
+        && a.database.engine != Engine::None
+        && facts()
+            .engine(a.database.engine)
+            .is_some_and(|e| e.port == a.app.port)
+    {
+        v.push(
+            "app.port",
+            Err(
+                Problem::new("the application port equals the database port")
+                    .hint("choose the port the application serves, e.g. 443 or 8080"),
+            ),
+        );
     }
 
     if !v.diags.is_empty() {
@@ -455,13 +615,18 @@ pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
 
     // Resolution: assign VPC ranges that overlap nothing, pin `auto` versions.
     let taken: Vec<Ipv4Net> = explicit.iter().map(|(_, n)| *n).collect();
-    let mut candidates = (0u8..=255).map(|second| Ipv4Net::new(Ipv4Addr::new(10, second, 0, 0), 16).expect("valid /16"));
+    let mut candidates = (0u8..=255)
+        .map(|second| Ipv4Net::new(Ipv4Addr::new(10, second, 0, 0), 16).expect("valid /16"));
     let mut assigned: Vec<Ipv4Net> = taken.clone();
     for env in &mut answers.environments {
         if env.vpc_cidr.is_none() {
             let free = candidates
                 .by_ref()
-                .find(|c| !assigned.iter().any(|t| t.contains(&c.network()) || c.contains(&t.network())))
+                .find(|c| {
+                    !assigned
+                        .iter()
+                        .any(|t| t.contains(&c.network()) || c.contains(&t.network()))
+                })
                 .expect("256 /16 ranges cannot all be taken by 8 environments");
             assigned.push(free);
             env.vpc_cidr = Some(free.to_string());
@@ -498,17 +663,33 @@ mod tests {
 
     #[test]
     fn suggestions_find_typos_but_not_nonsense() {
-        assert_eq!(did_you_mean("us-west-3", ["us-west-1", "us-west-2", "eu-west-3"]), Some("us-west-1"));
-        assert_eq!(did_you_mean("postgress", ["postgres", "mysql"]), Some("postgres"));
+        assert_eq!(
+            did_you_mean("us-west-3", ["us-west-1", "us-west-2", "eu-west-3"]),
+            Some("us-west-1")
+        );
+        assert_eq!(
+            did_you_mean("postgress", ["postgres", "mysql"]),
+            Some("postgres")
+        );
         assert_eq!(did_you_mean("zzzz", ["postgres", "mysql"]), None);
     }
 
     #[test]
     fn cidr_rules() {
         assert!(vpc_cidr("10.0.0.0/16").is_ok());
-        assert!(vpc_cidr("10.0.0.1/16").unwrap_err().hint.unwrap().contains("10.0.0.0/16"));
-        assert!(vpc_cidr("10.0.0.0/25").unwrap_err().message.contains("too small"));
-        assert!(vpc_cidr("10.0.0.0/8").unwrap_err().message.contains("larger"));
+        assert!(vpc_cidr("10.0.0.1/16")
+            .unwrap_err()
+            .hint
+            .unwrap()
+            .contains("10.0.0.0/16"));
+        assert!(vpc_cidr("10.0.0.0/25")
+            .unwrap_err()
+            .message
+            .contains("too small"));
+        assert!(vpc_cidr("10.0.0.0/8")
+            .unwrap_err()
+            .message
+            .contains("larger"));
         assert!(vpc_cidr("2001:db8::/56").is_err());
         assert!(trusted_cidr("0.0.0.0/0", false).is_err());
         assert!(trusted_cidr("::/0", false).is_err());
@@ -521,7 +702,14 @@ mod tests {
     #[test]
     fn names_and_ids() {
         assert!(project_name("payments").is_ok());
-        for bad in ["Payments", "pa", "a--b", "9abc", "abc-", "this-name-is-way-too-long"] {
+        for bad in [
+            "Payments",
+            "pa",
+            "a--b",
+            "9abc",
+            "abc-",
+            "this-name-is-way-too-long",
+        ] {
             assert!(project_name(bad).is_err(), "{bad}");
         }
         assert!(environment_name("prod2").is_ok());

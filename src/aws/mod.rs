@@ -91,7 +91,9 @@ impl EngineFacts {
     pub fn family_for(&self, version: &str) -> &str {
         self.families
             .iter()
-            .filter(|(major, _)| version == major.as_str() || version.starts_with(&format!("{major}.")))
+            .filter(|(major, _)| {
+                version == major.as_str() || version.starts_with(&format!("{major}."))
+            })
             .max_by_key(|(major, _)| major.len())
             .map(|(_, f)| f.as_str())
             .unwrap_or(&self.family)
@@ -147,10 +149,16 @@ pub struct Facts {
 pub fn facts() -> &'static Facts {
     static FACTS: OnceLock<Facts> = OnceLock::new();
     FACTS.get_or_init(|| {
-        let regions: RegionFile = parse_asset("regions.yaml", include_str!("../../assets/regions.yaml"));
-        let engines: EngineFile = parse_asset("engines.yaml", include_str!("../../assets/engines.yaml"));
-        let endpoints: EndpointFile = parse_asset("endpoints.yaml", include_str!("../../assets/endpoints.yaml"));
-        let controls: ControlFile = parse_asset("controls.yaml", include_str!("../../assets/controls.yaml"));
+        let regions: RegionFile =
+            parse_asset("regions.yaml", include_str!("../../assets/regions.yaml"));
+        let engines: EngineFile =
+            parse_asset("engines.yaml", include_str!("../../assets/engines.yaml"));
+        let endpoints: EndpointFile = parse_asset(
+            "endpoints.yaml",
+            include_str!("../../assets/endpoints.yaml"),
+        );
+        let controls: ControlFile =
+            parse_asset("controls.yaml", include_str!("../../assets/controls.yaml"));
         Facts {
             regions: regions.regions,
             engines: engines.engines,
@@ -197,11 +205,22 @@ mod tests {
     fn assets_parse_and_cover_every_engine() {
         let f = facts();
         assert!(f.regions.len() > 20);
-        for engine in [Engine::Postgres, Engine::Mysql, Engine::AuroraPostgresql, Engine::AuroraMysql] {
-            let e = f.engine(engine).unwrap_or_else(|| panic!("{engine} missing"));
+        for engine in [
+            Engine::Postgres,
+            Engine::Mysql,
+            Engine::AuroraPostgresql,
+            Engine::AuroraMysql,
+        ] {
+            let e = f
+                .engine(engine)
+                .unwrap_or_else(|| panic!("{engine} missing"));
             assert!(e.supported_versions.contains(&e.version) || e.supported_versions.is_empty());
             for v in &e.supported_versions {
-                assert!(e.families.is_empty() || e.families.keys().any(|m| v.starts_with(&format!("{m}."))), "{engine} {v} has no family");
+                assert!(
+                    e.families.is_empty()
+                        || e.families.keys().any(|m| v.starts_with(&format!("{m}."))),
+                    "{engine} {v} has no family"
+                );
             }
         }
         assert!(f.endpoints.contains_key("s3"));

@@ -171,7 +171,8 @@ pub struct AppCtx {
 
 /// CloudWatch Logs accepts only these retention values.
 const RETENTION_DAYS: [u32; 22] = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
 ];
 
 pub fn pascal(s: &str) -> String {
@@ -179,7 +180,9 @@ pub fn pascal(s: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -187,7 +190,10 @@ pub fn pascal(s: &str) -> String {
 /// Splits a VPC range into 16 equal slots; tier t, AZ a takes slot `4t + a`,
 /// leaving a spare slot per tier and a spare tier for growth.
 pub fn subnets(vpc: Ipv4Net, azs: usize) -> SubnetsCtx {
-    let slots: Vec<Ipv4Net> = vpc.subnets(vpc.prefix_len() + 4).expect("vpc prefix validated <= /24").collect();
+    let slots: Vec<Ipv4Net> = vpc
+        .subnets(vpc.prefix_len() + 4)
+        .expect("vpc prefix validated <= /24")
+        .collect();
     let tier = |t: usize| (0..azs).map(|a| slots[t * 4 + a].to_string()).collect();
     SubnetsCtx {
         public: tier(0),
@@ -216,7 +222,12 @@ impl Context {
                     NatMode::PerAz => "per-az",
                     NatMode::None => "none",
                 };
-                let vpc: Ipv4Net = e.vpc_cidr.as_deref().expect("resolved").parse().expect("validated");
+                let vpc: Ipv4Net = e
+                    .vpc_cidr
+                    .as_deref()
+                    .expect("resolved")
+                    .parse()
+                    .expect("validated");
                 let retention = if production { 365 } else { 30 };
                 debug_assert!(RETENTION_DAYS.contains(&retention));
                 let db_class = match (&a.database.instance_class, engine) {
@@ -249,7 +260,11 @@ impl Context {
                     db_instance_class: db_class,
                     alarm: AlarmCtx {
                         cpu_percent: if production { 80 } else { 90 },
-                        free_storage_bytes: if production { 10 * 1024 * 1024 * 1024 } else { 2 * 1024 * 1024 * 1024 },
+                        free_storage_bytes: if production {
+                            10 * 1024 * 1024 * 1024
+                        } else {
+                            2 * 1024 * 1024 * 1024
+                        },
                         connections: if production { 400 } else { 80 },
                         evaluation_periods: if production { 3 } else { 5 },
                     },
@@ -262,14 +277,30 @@ impl Context {
             EndpointCtx {
                 name: name.clone(),
                 service: e.service.clone(),
-                prefix: if e.partition_prefix { region.interface_endpoint_prefix.clone() } else { "com.amazonaws".into() },
+                prefix: if e.partition_prefix {
+                    region.interface_endpoint_prefix.clone()
+                } else {
+                    "com.amazonaws".into()
+                },
                 logical: pascal(name),
                 description: e.description.clone(),
             }
         };
         let is_gateway = |name: &String| f.endpoints[name].kind == "Gateway";
-        let mut gateway_endpoints: Vec<EndpointCtx> = a.network.endpoints.iter().filter(|n| is_gateway(n)).map(endpoint).collect();
-        let mut interface_endpoints: Vec<EndpointCtx> = a.network.endpoints.iter().filter(|n| !is_gateway(n)).map(endpoint).collect();
+        let mut gateway_endpoints: Vec<EndpointCtx> = a
+            .network
+            .endpoints
+            .iter()
+            .filter(|n| is_gateway(n))
+            .map(endpoint)
+            .collect();
+        let mut interface_endpoints: Vec<EndpointCtx> = a
+            .network
+            .endpoints
+            .iter()
+            .filter(|n| !is_gateway(n))
+            .map(endpoint)
+            .collect();
         gateway_endpoints.sort_by(|x, y| x.name.cmp(&y.name));
         interface_endpoints.sort_by(|x, y| x.name.cmp(&y.name));
 
@@ -286,14 +317,28 @@ impl Context {
             .collect::<Vec<_>>();
 
         let stages: Vec<String> = a.pipeline.stages.iter().map(|s| s.to_string()).collect();
-        let has = Stage::NAMES.iter().map(|n| (n.to_string(), stages.iter().any(|s| s == n))).collect();
+        let has = Stage::NAMES
+            .iter()
+            .map(|n| (n.to_string(), stages.iter().any(|s| s == n)))
+            .collect();
 
         let database = match engine {
             Some(e) if a.database.engine != Engine::None => DatabaseCtx {
                 enabled: true,
                 engine: a.database.engine.to_string(),
-                aurora: matches!(a.database.engine, Engine::AuroraPostgresql | Engine::AuroraMysql),
-                family: if matches!(a.database.engine, Engine::Postgres | Engine::AuroraPostgresql) { "postgres" } else { "mysql" }.into(),
+                aurora: matches!(
+                    a.database.engine,
+                    Engine::AuroraPostgresql | Engine::AuroraMysql
+                ),
+                family: if matches!(
+                    a.database.engine,
+                    Engine::Postgres | Engine::AuroraPostgresql
+                ) {
+                    "postgres"
+                } else {
+                    "mysql"
+                }
+                .into(),
                 version: a.database.version.clone(),
                 parameter_group_family: e.family_for(&a.database.version).to_string(),
                 port: e.port,
@@ -320,7 +365,6 @@ impl Context {
                 versions_checked: f.engines_checked.clone(),
             },
         };
-
 
         Context {
             stackwright: Tool {

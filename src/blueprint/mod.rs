@@ -80,7 +80,8 @@ pub struct Plan {
 pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan> {
     let a = &loaded.answers;
     let ctx = Context::new(a);
-    let mut tctx = tera::Context::from_serialize(&ctx).map_err(|e| Error::blueprint("context", chain(&e)))?;
+    let mut tctx =
+        tera::Context::from_serialize(&ctx).map_err(|e| Error::blueprint("context", chain(&e)))?;
     tctx.insert("warnings", &loaded.warnings);
     let tera = build_tera(a, blueprints)?;
 
@@ -108,11 +109,18 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
     let controls = collect_controls(&tera, &applied, &tctx, &files)?;
 
     let mut summary_ctx = tctx.clone();
-    let mut listed: Vec<FileDoc> = files.iter().map(|f| FileDoc { path: f.path.clone(), bytes: f.content.len() }).collect();
+    let mut listed: Vec<FileDoc> = files
+        .iter()
+        .map(|f| FileDoc {
+            path: f.path.clone(),
+            bytes: f.content.len(),
+        })
+        .collect();
     listed.sort_by(|x, y| x.path.cmp(&y.path));
     summary_ctx.insert("controls", &controls);
     summary_ctx.insert("skips", &skips);
     summary_ctx.insert("files", &listed);
+    summary_ctx.insert("stack_parameters", &stack_parameters(&stacks, &files));
     for bp in &applied {
         for spec in bp.manifest.files.iter().filter(|s| s.summary) {
             render_spec(&tera, bp, spec, &summary_ctx, &ctx, &mut files)?;
@@ -134,11 +142,18 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
     let mut seen = BTreeMap::new();
     for f in &files {
         if let Some(other) = seen.insert(f.path.clone(), f.blueprint.clone()) {
-            return Err(Error::blueprint(&f.blueprint, format!("writes {}, which blueprint {other} also writes", f.path)));
+            return Err(Error::blueprint(
+                &f.blueprint,
+                format!("writes {}, which blueprint {other} also writes", f.path),
+            ));
         }
     }
     files.sort_by(|x, y| x.path.cmp(&y.path));
-    Ok(Plan { files, controls, skips })
+    Ok(Plan {
+        files,
+        controls,
+        skips,
+    })
 }
 
 /// The resolved answers as stored in the project, with an editor schema header.
@@ -180,11 +195,16 @@ fn build_tera(a: &Answers, blueprints: &[Blueprint]) -> Result<Tera> {
 
     let fixed = fixed_tags(a);
     let list_tags = fixed.clone();
-    tera.register_function("cfn_tags", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
-        let name: Option<&str> = kwargs.get("name")?;
-        Ok(cfn_tags_list(&list_tags, name))
+    tera.register_function(
+        "cfn_tags",
+        move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let name: Option<&str> = kwargs.get("name")?;
+            Ok(cfn_tags_list(&list_tags, name))
+        },
+    );
+    tera.register_function("cfn_tags_map", move |_: Kwargs, _: &State| {
+        cfn_tags_map(&fixed)
     });
-    tera.register_function("cfn_tags_map", move |_: Kwargs, _: &State| cfn_tags_map(&fixed));
 
     let mut templates = Vec::new();
     for bp in blueprints {
@@ -194,7 +214,10 @@ fn build_tera(a: &Answers, blueprints: &[Blueprint]) -> Result<Tera> {
     }
     for (name, text) in templates {
         tera.add_raw_template(&name, text).map_err(|e| {
-            Error::blueprint(name.split('/').next().unwrap_or_default(), format!("template {name}: {}", chain(&e)))
+            Error::blueprint(
+                name.split('/').next().unwrap_or_default(),
+                format!("template {name}: {}", chain(&e)),
+            )
         })?;
     }
     Ok(tera)
@@ -216,7 +239,10 @@ fn fixed_tags(a: &Answers) -> Vec<(String, String)> {
 fn cfn_tags_list(fixed: &[(String, String)], name: Option<&str>) -> String {
     let mut parts = Vec::new();
     if let Some(name) = name {
-        parts.push(format!("{{Key: Name, Value: !Sub {}}}", quote(&format!("{}-${{EnvironmentName}}-{name}", fixed[0].1))));
+        parts.push(format!(
+            "{{Key: Name, Value: !Sub {}}}",
+            quote(&format!("{}-${{EnvironmentName}}-{name}", fixed[0].1))
+        ));
     }
     parts.push(format!("{{Key: Project, Value: {}}}", quote(&fixed[0].1)));
     parts.push("{Key: Environment, Value: !Ref EnvironmentName}".to_string());
@@ -228,7 +254,10 @@ fn cfn_tags_list(fixed: &[(String, String)], name: Option<&str>) -> String {
 
 /// A YAML flow mapping of tags, for resources whose Tags property is a map.
 fn cfn_tags_map(fixed: &[(String, String)]) -> String {
-    let mut parts = vec![format!("Project: {}", quote(&fixed[0].1)), "Environment: !Ref EnvironmentName".to_string()];
+    let mut parts = vec![
+        format!("Project: {}", quote(&fixed[0].1)),
+        "Environment: !Ref EnvironmentName".to_string(),
+    ];
     for (k, v) in &fixed[1..] {
         parts.push(format!("{}: {}", quote(k), quote(v)));
     }
@@ -244,7 +273,8 @@ pub fn escape_markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '+' | '!' | '|' | '~' => {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '+'
+            | '!' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -264,7 +294,12 @@ fn eval_when(tera: &Tera, bp: &Blueprint, expr: Option<&str>, ctx: &tera::Contex
     let Some(expr) = expr else { return Ok(true) };
     let out = tera
         .render_str(&format!("{{% if {expr} %}}yes{{% endif %}}"), ctx, false)
-        .map_err(|e| Error::blueprint(&bp.manifest.name, format!("condition `{expr}`: {}", chain(&e))))?;
+        .map_err(|e| {
+            Error::blueprint(
+                &bp.manifest.name,
+                format!("condition `{expr}`: {}", chain(&e)),
+            )
+        })?;
     Ok(out == "yes")
 }
 
@@ -274,7 +309,10 @@ struct Capped(Vec<u8>);
 impl Write for Capped {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.0.len() + buf.len() > MAX_RENDERED_BYTES {
-            return Err(std::io::Error::other(format!("output exceeds {} MiB", MAX_RENDERED_BYTES / 1024 / 1024)));
+            return Err(std::io::Error::other(format!(
+                "output exceeds {} MiB",
+                MAX_RENDERED_BYTES / 1024 / 1024
+            )));
         }
         self.0.extend_from_slice(buf);
         Ok(buf.len())
@@ -292,7 +330,9 @@ fn render_spec(
     ctx: &Context,
     out: &mut Vec<RenderedFile>,
 ) -> Result<()> {
-    let bp_err = |what: &str, e: &dyn std::error::Error| Error::blueprint(&bp.manifest.name, format!("{what}: {}", chain(e)));
+    let bp_err = |what: &str, e: &dyn std::error::Error| {
+        Error::blueprint(&bp.manifest.name, format!("{what}: {}", chain(e)))
+    };
     let contexts: Vec<tera::Context> = if spec.per_environment {
         ctx.environments
             .iter()
@@ -325,7 +365,11 @@ fn render_spec(
     Ok(())
 }
 
-fn collect_stacks(tera: &Tera, applied: &[&Blueprint], tctx: &tera::Context) -> Result<Vec<StackDoc>> {
+fn collect_stacks(
+    tera: &Tera,
+    applied: &[&Blueprint],
+    tctx: &tera::Context,
+) -> Result<Vec<StackDoc>> {
     let mut stacks = Vec::new();
     for bp in applied {
         for st in &bp.manifest.stacks {
@@ -344,22 +388,34 @@ fn collect_stacks(tera: &Tera, applied: &[&Blueprint], tctx: &tera::Context) -> 
 
 /// `params/<env>.json` (every environment- and account-scoped stack) and
 /// `params/pipeline.json`, in CloudFormation template-configuration shape per stack.
-fn render_params(tera: &Tera, applied: &[&Blueprint], tctx: &tera::Context, ctx: &Context) -> Result<Vec<RenderedFile>> {
+fn render_params(
+    tera: &Tera,
+    applied: &[&Blueprint],
+    tctx: &tera::Context,
+    ctx: &Context,
+) -> Result<Vec<RenderedFile>> {
     use manifest::Scope;
     type Params = BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>;
-    let render_one = |bp: &Blueprint, st: &manifest::StackSpec, c: &tera::Context| -> Result<BTreeMap<String, String>> {
+    let render_one = |bp: &Blueprint,
+                      st: &manifest::StackSpec,
+                      c: &tera::Context|
+     -> Result<BTreeMap<String, String>> {
         let mut values = BTreeMap::new();
         for (key, expr) in &st.parameters {
-            let v = tera
-                .render_str(expr, c, false)
-                .map_err(|e| Error::blueprint(&bp.manifest.name, format!("parameter {key} of stack {}: {}", st.name, chain(&e))))?;
+            let v = tera.render_str(expr, c, false).map_err(|e| {
+                Error::blueprint(
+                    &bp.manifest.name,
+                    format!("parameter {key} of stack {}: {}", st.name, chain(&e)),
+                )
+            })?;
             values.insert(key.clone(), v);
         }
         Ok(values)
     };
     let to_file = |path: String, params: &Params| RenderedFile {
         path,
-        content: (serde_json::to_string_pretty(params).expect("params serialize") + "\n").into_bytes(),
+        content: (serde_json::to_string_pretty(params).expect("params serialize") + "\n")
+            .into_bytes(),
         blueprint: "stackwright".into(),
     };
     let mut out = Vec::new();
@@ -376,16 +432,27 @@ fn render_params(tera: &Tera, applied: &[&Blueprint], tctx: &tera::Context, ctx:
                     Scope::Pipeline => false,
                 };
                 if wanted && eval_when(tera, bp, st.when.as_deref(), &c)? {
-                    params.insert(st.name.clone(), BTreeMap::from([("Parameters".to_string(), render_one(bp, st, &c)?)]));
+                    params.insert(
+                        st.name.clone(),
+                        BTreeMap::from([("Parameters".to_string(), render_one(bp, st, &c)?)]),
+                    );
                 }
             }
         }
         out.push(to_file(format!("params/{}.json", env.name), &params));
     }
     for bp in applied {
-        for st in bp.manifest.stacks.iter().filter(|s| s.scope == Scope::Pipeline) {
+        for st in bp
+            .manifest
+            .stacks
+            .iter()
+            .filter(|s| s.scope == Scope::Pipeline)
+        {
             if eval_when(tera, bp, st.when.as_deref(), tctx)? {
-                pipeline.insert(st.name.clone(), BTreeMap::from([("Parameters".to_string(), render_one(bp, st, tctx)?)]));
+                pipeline.insert(
+                    st.name.clone(),
+                    BTreeMap::from([("Parameters".to_string(), render_one(bp, st, tctx)?)]),
+                );
             }
         }
     }
@@ -401,20 +468,51 @@ fn check_parameters(stacks: &[StackDoc], files: &[RenderedFile]) -> Result<()> {
     let find = |path: &str| files.iter().find(|f| f.path == path);
     for st in stacks {
         let Some(tpl) = find(&st.template) else {
-            return Err(Error::blueprint(&st.blueprint, format!("stack {} deploys {}, which no blueprint writes", st.name, st.template)));
+            return Err(Error::blueprint(
+                &st.blueprint,
+                format!(
+                    "stack {} deploys {}, which no blueprint writes",
+                    st.name, st.template
+                ),
+            ));
         };
-        let doc = crate::yaml::parse_any(std::str::from_utf8(&tpl.content).unwrap_or_default()).unwrap_or_default();
+        let doc = crate::yaml::parse_any(std::str::from_utf8(&tpl.content).unwrap_or_default())
+            .unwrap_or_default();
         let declared: BTreeMap<String, bool> = doc
             .get("Parameters")
             .and_then(|p| p.as_mapping())
-            .map(|m| m.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.get("Default").is_some())).collect())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().unwrap_or_default().to_string(),
+                            v.get("Default").is_some(),
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
-        for f in files.iter().filter(|f| f.path.starts_with("params/") && f.path.ends_with(".json")) {
+        for f in files
+            .iter()
+            .filter(|f| f.path.starts_with("params/") && f.path.ends_with(".json"))
+        {
             let params: serde_json::Value = serde_json::from_slice(&f.content).unwrap_or_default();
-            let Some(given) = params.get(&st.name).and_then(|s| s.get("Parameters")).and_then(|p| p.as_object()) else { continue };
+            let Some(given) = params
+                .get(&st.name)
+                .and_then(|s| s.get("Parameters"))
+                .and_then(|p| p.as_object())
+            else {
+                continue;
+            };
             for key in given.keys() {
                 if !declared.contains_key(key) {
-                    return Err(Error::blueprint(&st.blueprint, format!("{} passes parameter {key} to stack {}, but {} does not declare it", f.path, st.name, st.template)));
+                    return Err(Error::blueprint(
+                        &st.blueprint,
+                        format!(
+                            "{} passes parameter {key} to stack {}, but {} does not declare it",
+                            f.path, st.name, st.template
+                        ),
+                    ));
                 }
             }
             for (key, has_default) in &declared {
@@ -427,20 +525,121 @@ fn check_parameters(stacks: &[StackDoc], files: &[RenderedFile]) -> Result<()> {
     Ok(())
 }
 
+/// One template parameter as documented in the README.
+#[derive(Debug, Clone, Serialize)]
+pub struct ParamDoc {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub description: String,
+    pub default: String,
+    /// Allowed values, pattern or range, in words.
+    pub allowed: String,
+    /// The value each environment passes (`pipeline` for the pipeline scope).
+    pub values: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StackParamsDoc {
+    pub stack: String,
+    pub template: String,
+    pub scope: manifest::Scope,
+    pub parameters: Vec<ParamDoc>,
+}
+
+fn scalar_text(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Sequence(items) => {
+            items.iter().map(scalar_text).collect::<Vec<_>>().join(", ")
+        }
+        serde_yaml::Value::Null => String::new(),
+        other => crate::yaml::to_string(other).trim().to_string(),
+    }
+}
+
+/// Every stack's parameters with their constraints and each environment's value.
+fn stack_parameters(stacks: &[StackDoc], files: &[RenderedFile]) -> Vec<StackParamsDoc> {
+    let params: Vec<(String, serde_json::Value)> = files
+        .iter()
+        .filter_map(|f| {
+            let name = f.path.strip_prefix("params/")?.strip_suffix(".json")?;
+            Some((name.to_string(), serde_json::from_slice(&f.content).ok()?))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for st in stacks {
+        let Some(tpl) = files.iter().find(|f| f.path == st.template) else {
+            continue;
+        };
+        let doc = crate::yaml::parse_any(std::str::from_utf8(&tpl.content).unwrap_or_default())
+            .unwrap_or_default();
+        let Some(map) = doc.get("Parameters").and_then(|p| p.as_mapping()) else {
+            continue;
+        };
+        let parameters = map
+            .iter()
+            .map(|(k, v)| {
+                let name = k.as_str().unwrap_or_default().to_string();
+                let field = |f: &str| v.get(f).map(scalar_text).unwrap_or_default();
+                let allowed = if let Some(a) = v.get("AllowedValues") {
+                    scalar_text(a)
+                } else if let Some(p) = v.get("AllowedPattern") {
+                    format!("pattern {}", scalar_text(p))
+                } else if v.get("MinValue").is_some() || v.get("MaxValue").is_some() {
+                    format!("{} to {}", field("MinValue"), field("MaxValue"))
+                } else {
+                    String::new()
+                };
+                let values = params
+                    .iter()
+                    .filter_map(|(env, p)| {
+                        let value = p.get(&st.name)?.get("Parameters")?.get(&name)?.as_str()?;
+                        Some((env.clone(), value.to_string()))
+                    })
+                    .collect();
+                ParamDoc {
+                    name,
+                    kind: field("Type"),
+                    description: field("Description"),
+                    default: field("Default"),
+                    allowed,
+                    values,
+                }
+            })
+            .collect();
+        out.push(StackParamsDoc {
+            stack: st.name.clone(),
+            template: st.template.clone(),
+            scope: st.scope,
+            parameters,
+        });
+    }
+    out
+}
+
 /// Every YAML and JSON file must parse before anything is written.
 fn check_syntax(files: &[RenderedFile]) -> Result<()> {
     for f in files {
-        let text = std::str::from_utf8(&f.content)
-            .map_err(|_| Error::blueprint(&f.blueprint, format!("{} is not valid UTF-8", f.path)))?;
+        let text = std::str::from_utf8(&f.content).map_err(|_| {
+            Error::blueprint(&f.blueprint, format!("{} is not valid UTF-8", f.path))
+        })?;
         let problem = if f.path.ends_with(".json") {
-            serde_json::from_str::<serde_json::Value>(text).err().map(|e| e.to_string())
+            serde_json::from_str::<serde_json::Value>(text)
+                .err()
+                .map(|e| e.to_string())
         } else if f.path.ends_with(".yaml") || f.path.ends_with(".yml") {
             crate::yaml::parse_any(text).err()
         } else {
             None
         };
         if let Some(problem) = problem {
-            return Err(Error::blueprint(&f.blueprint, format!("rendered {} is not valid: {problem}", f.path)));
+            return Err(Error::blueprint(
+                &f.blueprint,
+                format!("rendered {} is not valid: {problem}", f.path),
+            ));
         }
     }
     Ok(())
@@ -450,17 +649,38 @@ fn check_syntax(files: &[RenderedFile]) -> Result<()> {
 fn find_skips(files: &[RenderedFile]) -> Vec<SkipDoc> {
     use serde_yaml::Value;
     let mut skips = Vec::new();
-    for f in files.iter().filter(|f| f.path.starts_with("templates/") && (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))) {
-        let Ok(doc) = crate::yaml::parse_any(std::str::from_utf8(&f.content).unwrap_or_default()) else { continue };
-        let Some(Value::Mapping(resources)) = doc.get("Resources") else { continue };
+    for f in files.iter().filter(|f| {
+        f.path.starts_with("templates/") && (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))
+    }) {
+        let Ok(doc) = crate::yaml::parse_any(std::str::from_utf8(&f.content).unwrap_or_default())
+        else {
+            continue;
+        };
+        let Some(Value::Mapping(resources)) = doc.get("Resources") else {
+            continue;
+        };
         for (name, res) in resources {
-            let Some(Value::Sequence(list)) = res.get("Metadata").and_then(|m| m.get("checkov")).and_then(|c| c.get("skip")) else { continue };
+            let Some(Value::Sequence(list)) = res
+                .get("Metadata")
+                .and_then(|m| m.get("checkov"))
+                .and_then(|c| c.get("skip"))
+            else {
+                continue;
+            };
             for item in list {
                 skips.push(SkipDoc {
-                    check: item.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    check: item
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
                     file: f.path.clone(),
                     resource: name.as_str().unwrap_or_default().to_string(),
-                    reason: item.get("comment").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    reason: item
+                        .get("comment")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
                 });
             }
         }
@@ -471,22 +691,40 @@ fn find_skips(files: &[RenderedFile]) -> Vec<SkipDoc> {
 /// Test functions named after controls (`def test_net_03_…`) in the rendered tests.
 fn find_tests(files: &[RenderedFile]) -> BTreeMap<String, Vec<String>> {
     let mut tests: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in files.iter().filter(|f| f.path.starts_with("tests/") && f.path.ends_with(".py")) {
+    for f in files
+        .iter()
+        .filter(|f| f.path.starts_with("tests/") && f.path.ends_with(".py"))
+    {
         for line in std::str::from_utf8(&f.content).unwrap_or_default().lines() {
-            let Some(rest) = line.trim_start().strip_prefix("def test_") else { continue };
-            let func: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let Some(rest) = line.trim_start().strip_prefix("def test_") else {
+                continue;
+            };
+            let func: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
             let mut parts = func.splitn(3, '_');
-            let (Some(area), Some(num)) = (parts.next(), parts.next()) else { continue };
+            let (Some(area), Some(num)) = (parts.next(), parts.next()) else {
+                continue;
+            };
             if num.len() == 2 && num.bytes().all(|b| b.is_ascii_digit()) {
                 let id = format!("{}-{num}", area.to_uppercase());
-                tests.entry(id).or_default().push(format!("{}::test_{func}", f.path));
+                tests
+                    .entry(id)
+                    .or_default()
+                    .push(format!("{}::test_{func}", f.path));
             }
         }
     }
     tests
 }
 
-fn collect_controls(tera: &Tera, applied: &[&Blueprint], tctx: &tera::Context, files: &[RenderedFile]) -> Result<Vec<ControlDoc>> {
+fn collect_controls(
+    tera: &Tera,
+    applied: &[&Blueprint],
+    tctx: &tera::Context,
+    files: &[RenderedFile],
+) -> Result<Vec<ControlDoc>> {
     let tests = find_tests(files);
     let mut docs: BTreeMap<String, ControlDoc> = BTreeMap::new();
     for bp in applied {
@@ -495,16 +733,25 @@ fn collect_controls(tera: &Tera, applied: &[&Blueprint], tctx: &tera::Context, f
                 continue;
             }
             let Some(cat) = facts().control(&c.id) else {
-                return Err(Error::blueprint(&bp.manifest.name, format!("claims control {}, which is not in the catalog", c.id)));
+                return Err(Error::blueprint(
+                    &bp.manifest.name,
+                    format!("claims control {}, which is not in the catalog", c.id),
+                ));
             };
             let found = tests.get(&c.id).cloned().unwrap_or_default();
             if found.is_empty() {
                 return Err(Error::blueprint(
                     &bp.manifest.name,
-                    format!("claims control {} but no generated test is named test_{}_…", c.id, c.id.to_lowercase().replace('-', "_")),
+                    format!(
+                        "claims control {} but no generated test is named test_{}_…",
+                        c.id,
+                        c.id.to_lowercase().replace('-', "_")
+                    ),
                 ));
             }
-            let file = tera.render_str(&c.file, tctx, false).map_err(|e| Error::blueprint(&bp.manifest.name, chain(&e)))?;
+            let file = tera
+                .render_str(&c.file, tctx, false)
+                .map_err(|e| Error::blueprint(&bp.manifest.name, chain(&e)))?;
             let entry = docs.entry(c.id.clone()).or_insert_with(|| ControlDoc {
                 id: c.id.clone(),
                 area: cat.area.clone(),
@@ -514,7 +761,11 @@ fn collect_controls(tera: &Tera, applied: &[&Blueprint], tctx: &tera::Context, f
                 resource: String::new(),
                 tests: found,
             });
-            let sep = |s: &mut String| if !s.is_empty() { s.push_str("; ") };
+            let sep = |s: &mut String| {
+                if !s.is_empty() {
+                    s.push_str("; ")
+                }
+            };
             if !entry.file.split("; ").any(|x| x == file) {
                 sep(&mut entry.file);
                 entry.file.push_str(&file);
@@ -546,7 +797,10 @@ mod tests {
 
     #[test]
     fn tag_lists_are_valid_yaml_with_tags() {
-        let fixed = vec![("Project".into(), "p".into()), ("Owner".into(), "a: b # c".into())];
+        let fixed = vec![
+            ("Project".into(), "p".into()),
+            ("Owner".into(), "a: b # c".into()),
+        ];
         let text = format!("Tags: {}\n", cfn_tags_list(&fixed, Some("vpc")));
         let parsed: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
         let tags = parsed["Tags"].as_sequence().unwrap();

@@ -49,7 +49,12 @@ pub fn builtin(flavor: &str) -> Result<Vec<Blueprint>> {
     for bp_dir in dir.dirs() {
         let mut files = BTreeMap::new();
         collect_embedded(bp_dir, bp_dir.path(), &mut files);
-        let name = bp_dir.path().file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = bp_dir
+            .path()
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         let manifest_text = files
             .remove(MANIFEST)
             .ok_or_else(|| Error::blueprint(&name, "built-in blueprint has no blueprint.yaml"))?;
@@ -77,7 +82,8 @@ fn collect_embedded(dir: &Dir<'_>, root: &Path, out: &mut BTreeMap<String, Strin
 }
 
 fn parse_manifest(name: &str, text: &str) -> Result<Manifest> {
-    crate::yaml::from_str::<Manifest>(text).map_err(|e| Error::blueprint(name, format!("{MANIFEST}: {e}")))
+    crate::yaml::from_str::<Manifest>(text)
+        .map_err(|e| Error::blueprint(name, format!("{MANIFEST}: {e}")))
 }
 
 /// Blueprints of a flavour found under `root/<flavor>/<name>/blueprint.yaml`.
@@ -112,7 +118,11 @@ pub fn from_dir(root: &Path, flavor: &str) -> Result<Vec<Blueprint>> {
             if !files.contains_key(&spec.template) {
                 return Err(Error::blueprint(
                     &name,
-                    format!("{MANIFEST} names template `{}`, which is not a file inside {}", spec.template, path.display()),
+                    format!(
+                        "{MANIFEST} names template `{}`, which is not a file inside {}",
+                        spec.template,
+                        path.display()
+                    ),
                 ));
             }
         }
@@ -125,7 +135,12 @@ pub fn from_dir(root: &Path, flavor: &str) -> Result<Vec<Blueprint>> {
     Ok(out)
 }
 
-fn read_tree(root: &Path, dir: &Path, name: &str, out: &mut BTreeMap<String, String>) -> Result<()> {
+fn read_tree(
+    root: &Path,
+    dir: &Path,
+    name: &str,
+    out: &mut BTreeMap<String, String>,
+) -> Result<()> {
     let mut entries: Vec<_> = fs::read_dir(dir)
         .map_err(|e| Error::io("reading", dir, e))?
         .filter_map(|e| e.ok())
@@ -145,13 +160,23 @@ fn read_tree(root: &Path, dir: &Path, name: &str, out: &mut BTreeMap<String, Str
             continue;
         }
         if meta.len() > MAX_FILE_BYTES {
-            return Err(Error::blueprint(name, format!("{} is larger than 1 MiB", path.display())));
+            return Err(Error::blueprint(
+                name,
+                format!("{} is larger than 1 MiB", path.display()),
+            ));
         }
         if out.len() >= MAX_FILES {
-            return Err(Error::blueprint(name, format!("more than {MAX_FILES} files")));
+            return Err(Error::blueprint(
+                name,
+                format!("more than {MAX_FILES} files"),
+            ));
         }
         let text = fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
-        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
         out.insert(rel, text);
     }
     Ok(())
@@ -168,6 +193,8 @@ pub fn resolve(flavor: &str, dirs: &[PathBuf]) -> Result<Vec<Blueprint>> {
             }
         }
     }
-    all.sort_by(|a, b| (a.manifest.order, &a.manifest.name).cmp(&(b.manifest.order, &b.manifest.name)));
+    all.sort_by(|a, b| {
+        (a.manifest.order, &a.manifest.name).cmp(&(b.manifest.order, &b.manifest.name))
+    });
     Ok(all)
 }

@@ -37,14 +37,18 @@ pub fn safe_relative_path(path: &str) -> Result<String> {
         return Err(bad("backslashes are not path separators here"));
     }
     if path.starts_with('/') {
-        return Err(bad("absolute paths are not allowed; paths are relative to the project"));
+        return Err(bad(
+            "absolute paths are not allowed; paths are relative to the project",
+        ));
     }
     for component in Path::new(path).components() {
         match component {
             Component::Normal(_) => {}
             Component::ParentDir => return Err(bad("`..` would leave the project directory")),
             Component::CurDir => return Err(bad("`.` components are not allowed")),
-            Component::RootDir | Component::Prefix(_) => return Err(bad("absolute paths are not allowed")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(bad("absolute paths are not allowed"))
+            }
         }
     }
     if path.split('/').any(|c| c.is_empty()) {
@@ -80,9 +84,17 @@ pub fn write(target: &Path, files: &[RenderedFile], force: bool) -> Result<Repor
     let meta = fs::symlink_metadata(target);
     let existing = match &meta {
         Ok(m) if m.file_type().is_symlink() => {
-            return Err(Error::Usage(format!("{}: is a symbolic link; give the real directory as --out", target.display())))
+            return Err(Error::Usage(format!(
+                "{}: is a symbolic link; give the real directory as --out",
+                target.display()
+            )))
         }
-        Ok(m) if !m.is_dir() => return Err(Error::Usage(format!("{}: exists and is not a directory", target.display()))),
+        Ok(m) if !m.is_dir() => {
+            return Err(Error::Usage(format!(
+                "{}: exists and is not a directory",
+                target.display()
+            )))
+        }
         Ok(_) => true,
         Err(_) => false,
     };
@@ -105,7 +117,12 @@ pub fn write(target: &Path, files: &[RenderedFile], force: bool) -> Result<Repor
     result
 }
 
-fn stage_and_move(target: &Path, staging: &Path, files: &[RenderedFile], merge: bool) -> Result<Report> {
+fn stage_and_move(
+    target: &Path,
+    staging: &Path,
+    files: &[RenderedFile],
+    merge: bool,
+) -> Result<Report> {
     fs::create_dir(staging).map_err(|e| Error::io("creating staging directory", staging, e))?;
     for f in files {
         if INTERRUPTED.load(Ordering::SeqCst) {
@@ -116,7 +133,8 @@ fn stage_and_move(target: &Path, staging: &Path, files: &[RenderedFile], merge: 
             fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
         }
         let mut out = fs::File::create(&dest).map_err(|e| Error::io("writing", &dest, e))?;
-        out.write_all(&f.content).map_err(|e| Error::io("writing", &dest, e))?;
+        out.write_all(&f.content)
+            .map_err(|e| Error::io("writing", &dest, e))?;
         out.sync_all().map_err(|e| Error::io("writing", &dest, e))?;
     }
     if INTERRUPTED.load(Ordering::SeqCst) {
@@ -137,7 +155,10 @@ fn stage_and_move(target: &Path, staging: &Path, files: &[RenderedFile], merge: 
         let dest = target.join(&f.path);
         if let Ok(m) = fs::symlink_metadata(&dest) {
             if m.is_dir() {
-                return Err(Error::Usage(format!("{}: is a directory where stackwright writes a file", dest.display())));
+                return Err(Error::Usage(format!(
+                    "{}: is a directory where stackwright writes a file",
+                    dest.display()
+                )));
             }
         }
     }
@@ -155,7 +176,8 @@ fn stage_and_move(target: &Path, staging: &Path, files: &[RenderedFile], merge: 
         if let Some(dir) = dest.parent() {
             fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
         }
-        fs::rename(staging.join(&f.path), &dest).map_err(|e| Error::io("moving into place", &dest, e))?;
+        fs::rename(staging.join(&f.path), &dest)
+            .map_err(|e| Error::io("moving into place", &dest, e))?;
     }
     Ok(report)
 }
@@ -169,7 +191,10 @@ fn check_no_symlinks(target: &Path, rel: &str) -> Result<()> {
             Ok(m) if m.file_type().is_symlink() => {
                 return Err(Error::UnsafePath {
                     path: rel.to_string(),
-                    reason: format!("{} is a symbolic link; stackwright does not write through links", cur.display()),
+                    reason: format!(
+                        "{} is a symbolic link; stackwright does not write through links",
+                        cur.display()
+                    ),
                 })
             }
             Ok(_) => {}
@@ -187,7 +212,11 @@ pub fn tree(files: &[RenderedFile]) -> String {
     for f in files {
         let parts: Vec<&str> = f.path.split('/').collect();
         let dirs = &parts[..parts.len() - 1];
-        let common = last_dirs.iter().zip(dirs).take_while(|(a, b)| a == b).count();
+        let common = last_dirs
+            .iter()
+            .zip(dirs)
+            .take_while(|(a, b)| a == b)
+            .count();
         for (depth, d) in dirs.iter().enumerate().skip(common) {
             out.push_str(&format!("{}{d}/\n", "  ".repeat(depth)));
         }
@@ -218,7 +247,16 @@ mod tests {
 
     #[test]
     fn unsafe_paths_are_refused() {
-        for p in ["../x", "a/../../x", "/etc/passwd", "a\\b", "", "a//b", "./a", "a/\0"] {
+        for p in [
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "a\\b",
+            "",
+            "a//b",
+            "./a",
+            "a/\0",
+        ] {
             assert!(safe_relative_path(p).is_err(), "{p:?}");
         }
         assert!(safe_relative_path("templates/network.yaml").is_ok());

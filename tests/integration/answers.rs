@@ -1,0 +1,313 @@
+//! Every validation rule and its message, through `answers check` and `new`.
+
+use std::time::{Duration, Instant};
+
+use crate::Test;
+
+/// Runs `answers check` on the text and expects exit 2 with these fragments in stderr.
+#[track_caller]
+fn rejects(yaml: &str, fragments: &[&str]) {
+    Test::new()
+        .file("team.yaml", yaml)
+        .args(&["answers", "check", "team.yaml"])
+        .run()
+        .fails(2)
+        .stderr_has(fragments);
+}
+
+#[track_caller]
+fn accepts(yaml: &str) -> String {
+    Test::new()
+        .file("team.yaml", yaml)
+        .args(&["answers", "check", "team.yaml"])
+        .run()
+        .success()
+        .stdout()
+}
+
+#[test]
+fn unknown_key_names_line_column_and_suggestion() {
+    rejects(
+        "version: 1\nnetwork:\n  availabilty_zones: 2\n",
+        &[
+            "team.yaml:3:3: network.availabilty_zones: unknown key",
+            "did you mean `availability_zones`?",
+        ],
+    );
+}
+
+#[test]
+fn yaml_syntax_error_has_line_and_column() {
+    rejects(
+        "version: 1\nproject: {name: x\n",
+        &["team.yaml:", "YAML syntax error"],
+    );
+}
+
+#[test]
+fn type_error_points_at_the_value() {
+    rejects(
+        "version: 1\nenvironments:\n  - name: dev\n    approval: maybe\n",
+        &[
+            "team.yaml:4:15: environments[0].approval",
+            "expected a boolean",
+        ],
+    );
+}
+
+#[test]
+fn unknown_enum_value_suggests_the_closest() {
+    rejects(
+        "database:\n  engine: postgress\n",
+        &[
+            "team.yaml:2:11: database.engine",
+            "did you mean `postgres`?",
+        ],
+    );
+    rejects(
+        "pipeline:\n  stages: [validate, securityscan]\n",
+        &["pipeline.stages[1]", "did you mean `security_scan`?"],
+    );
+}
+
+#[test]
+fn unknown_region_suggests_one() {
+    rejects(
+        "region: eu-wset-1\n",
+        &[
+            "team.yaml:1:9: region: unknown region `eu-wset-1`",
+            "did you mean `eu-west-1`?",
+        ],
+    );
+}
+
+#[test]
+fn more_azs_than_the_region_has() {
+    rejects(
+        "region: us-west-1\nnetwork: {availability_zones: 3}\n",
+        &[
+            "network.availability_zones",
+            "has only 2 availability zones",
+        ],
+    );
+    rejects("network: {availability_zones: 4}\n", &["use 2 or 3"]);
+}
+
+#[test]
+fn cidrs_malformed_host_bits_and_too_small() {
+    rejects(
+        "environments:\n  - {name: dev, vpc_cidr: 10.0.0.1/16}\n",
+        &[
+            "environments[0].vpc_cidr",
+            "has host bits set",
+            "did you mean 10.0.0.0/16?",
+        ],
+    );
+    rejects(
+        "environments:\n  - {name: dev, vpc_cidr: 10.0.0/16}\n",
+        &["is not a CIDR range"],
+    );
+    rejects(
+        "environments:\n  - {name: dev, vpc_cidr: 10.0.0.0/26}\n",
+        &["too small for 3 subnet tiers"],
+    );
+    rejects(
+        "network: {trusted_cidrs: [192.168.1.1/24]}\n",
+        &["network.trusted_cidrs[0]", "did you mean 192.168.1.0/24?"],
+    );
+}
+
+#[test]
+fn world_open_ingress_needs_explicit_permission() {
+    rejects(
+        "network: {trusted_cidrs: [0.0.0.0/0]}\n",
+        &["network.trusted_cidrs[0]", "allow_public_ingress"],
+    );
+    rejects("network: {trusted_cidrs: ['::/0']}\n", &["whole internet"]);
+    let run = Test::new()
+        .file(
+            "team.yaml",
+            "network: {trusted_cidrs: [0.0.0.0/0], allow_public_ingress: true}\n",
+        )
+        .args(&["answers", "check", "team.yaml"])
+        .run()
+        .success();
+    assert!(run
+        .stderr()
+        .contains("warning: network.trusted_cidrs[0] = 0.0.0.0/0 admits the whole internet"));
+}
+
+#[test]
+fn overlapping_vpc_ranges_are_refused() {
+    rejects(
+        "environments:\n  - {name: dev, vpc_cidr: 10.0.0.0/16}\n  - {name: prod, vpc_cidr: 10.0.128.0/17}\n",
+        &["team.yaml:3:28: environments[1].vpc_cidr", "overlaps environments[0].vpc_cidr"],
+    );
+}
+
+#[test]
+fn environment_names_and_accounts() {
+    rejects(
+        "environments:\n  - {name: dev}\n  - {name: dev}\n",
+        &["environments[1].name", "listed twice"],
+    );
+    rejects(
+        "environments:\n  - {name: Dev-1}\n",
+        &["environments[0].name", "not a valid environment name"],
+    );
+    rejects(
+        "environments:\n  - {name: dev, account_id: '12345'}\n",
+        &["environments[0].account_id", "12-digit"],
+    );
+    rejects(
+        "environments:\n  - {name: dev, account_id: 123456789012}\n",
+        &["environments[0].account_id", "quote the value"],
+    );
+    rejects("environments: []\n", &["environments", "1 to 8"]);
+}
+
+#[test]
+fn project_email_repository_and_port() {
+    rejects(
+        "project: {name: Payments_Team}\n",
+        &["project.name", "cannot be used in AWS resource names"],
+    );
+    rejects(
+        "pipeline: {notification_email: ops-at-example.com}\n",
+        &["pipeline.notification_email", "not an email address"],
+    );
+    rejects(
+        "pipeline: {repository: payments}\n",
+        &["pipeline.repository", "owner/name"],
+    );
+    rejects(
+        "app: {kind: ec2, port: 22}\n",
+        &["app.port", "SSM Session Manager"],
+    );
+    rejects(
+        "pipeline: {stages: [integration_test, deploy]}\n",
+        &["integration_test runs before deploy"],
+    );
+    rejects(
+        "project: {tags: {Project: x}}\n",
+        &["project.tags.Project", "set by stackwright"],
+    );
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let run = Test::new()
+        .file(
+            "team.yaml",
+            "region: mars-1\nproject: {name: X}\nenvironments:\n  - {name: dev, vpc_cidr: 10.0.0.1/16}\npipeline: {notification_email: nope}\n",
+        )
+        .args(&["answers", "check", "team.yaml"])
+        .run()
+        .fails(2);
+    let err = run.stderr();
+    for field in [
+        "region",
+        "project.name",
+        "environments[0].vpc_cidr",
+        "pipeline.notification_email",
+    ] {
+        assert!(
+            err.contains(&format!("{field}:")),
+            "{field} missing:\n{err}"
+        );
+    }
+    assert!(err.contains("4 problems found"), "{err}");
+}
+
+#[test]
+fn alias_bomb_is_refused_quickly() {
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for i in 0..12 {
+        let prev = if i == 0 {
+            "a".to_string()
+        } else {
+            format!("b{}", i - 1)
+        };
+        bomb.push_str(&format!("b{i}: &b{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    let start = Instant::now();
+    Test::new()
+        .file("team.yaml", &bomb)
+        .args(&["new", "--answers", "team.yaml", "--out", "out"])
+        .run()
+        .fails(2)
+        .stderr_has(&["team.yaml:1:", "anchors"]);
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn deep_nesting_and_huge_files_are_refused() {
+    rejects(
+        &format!("project: {}{}\n", "[".repeat(500), "]".repeat(500)),
+        &["team.yaml:1:", "nesting too deep"],
+    );
+    rejects(
+        &format!("project: {{name: \"{}\"}}\n", "a".repeat(300_000)),
+        &["answers files are limited to"],
+    );
+}
+
+#[test]
+fn stdin_answers_are_read_with_dash() {
+    Test::new()
+        .args(&["answers", "check", "-"])
+        .stdin("region: eu-west-1\n")
+        .run()
+        .success();
+    Test::new()
+        .args(&["answers", "check", "-"])
+        .stdin("region: nowhere\n")
+        .run()
+        .fails(2)
+        .stderr_has(&["<stdin>:1:9: region"]);
+}
+
+#[test]
+fn the_commented_example_is_valid() {
+    let example = Test::new()
+        .args(&["answers", "init"])
+        .run()
+        .success()
+        .stdout();
+    assert!(example.contains("# stackwright answers file"));
+    let out = accepts(&example);
+    assert!(out.contains("valid"), "{out}");
+}
+
+#[test]
+fn set_overrides_and_reports_its_source() {
+    Test::new()
+        .file("team.yaml", "region: eu-west-1\n")
+        .args(&["answers", "check", "team.yaml", "--set", "region=eu-west-9"])
+        .run()
+        .fails(2)
+        .stderr_has(&["--set region=eu-west-9: region: unknown region"]);
+    Test::new()
+        .file("team.yaml", "region: eu-west-1\n")
+        .args(&[
+            "answers",
+            "check",
+            "team.yaml",
+            "--set",
+            "netwrok.nat=single",
+        ])
+        .run()
+        .fails(2)
+        .stderr_has(&["netwrok: unknown key", "did you mean `network`?"]);
+}
+
+#[test]
+fn config_file_errors_name_the_config_file() {
+    Test::new()
+        .config("regoin: eu-west-1\n")
+        .file("team.yaml", "version: 1\n")
+        .args(&["answers", "check", "team.yaml"])
+        .run()
+        .fails(2)
+        .stderr_has(&["config.yaml:1:1: regoin: unknown key"]);
+}

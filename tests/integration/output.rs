@@ -1,0 +1,237 @@
+//! Writing projects: no-clobber, --force, dry-run, replay byte-identity,
+//! determinism, path safety of user blueprints.
+
+use crate::{fixture, fixtures, tree, Test};
+
+#[test]
+fn new_writes_a_project_with_stored_answers_and_params() {
+    let run = Test::new()
+        .answers(&fixture(
+            "03-three-env-eu-west-1-postgres-cross-account.yaml",
+        ))
+        .args(&["new", "--out", "proj"])
+        .run()
+        .success();
+    let stored = run.read("proj/.stackwright/answers.yaml");
+    assert!(stored.starts_with("# yaml-language-server: $schema=answers.schema.json"));
+    for env in ["dev", "staging", "prod"] {
+        let params: serde_json::Value =
+            serde_json::from_str(&run.read(&format!("proj/params/{env}.json"))).unwrap();
+        assert_eq!(params["network"]["Parameters"]["EnvironmentName"], env);
+    }
+    assert!(run.stdout().contains("wrote proj"));
+    assert!(!run.dir.join(".proj.stackwright-staging-").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&run.dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("staging"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging directory left behind");
+}
+
+#[test]
+fn replaying_the_stored_answers_reproduces_every_byte() {
+    for name in fixtures() {
+        let first = Test::new()
+            .answers(&fixture(&name))
+            .args(&["new", "--out", "a"])
+            .run()
+            .success();
+        let stored = first.read("a/.stackwright/answers.yaml");
+        let second = Test::new()
+            .answers(&stored)
+            .args(&["new", "--out", "b"])
+            .run()
+            .success();
+        let (a, b) = (tree(&first.dir.join("a")), tree(&second.dir.join("b")));
+        assert_eq!(
+            a.keys().collect::<Vec<_>>(),
+            b.keys().collect::<Vec<_>>(),
+            "{name}: file lists differ"
+        );
+        for (path, bytes) in &a {
+            assert!(bytes == &b[path], "{name}: {path} differs on replay");
+        }
+    }
+}
+
+#[test]
+fn same_answers_same_bytes() {
+    let yaml = fixture("04-four-env-ap-southeast-2-aurora-postgresql-ecs.yaml");
+    let one = Test::new()
+        .answers(&yaml)
+        .args(&["new", "--out", "x"])
+        .run()
+        .success();
+    let two = Test::new()
+        .answers(&yaml)
+        .args(&["new", "--out", "x"])
+        .run()
+        .success();
+    assert_eq!(tree(&one.dir.join("x")), tree(&two.dir.join("x")));
+}
+
+#[test]
+fn a_non_empty_target_is_refused_without_force() {
+    let run = Test::new()
+        .file("proj/notes.txt", "mine")
+        .args(&["new", "--defaults", "--out", "proj"])
+        .run()
+        .fails(1)
+        .stderr_has(&["proj: the directory is not empty", "--force"]);
+    assert_eq!(run.read("proj/notes.txt"), "mine");
+    assert_eq!(
+        tree(&run.dir.join("proj")).len(),
+        1,
+        "nothing else may be written"
+    );
+}
+
+#[test]
+fn force_updates_our_files_and_leaves_the_rest() {
+    let run = Test::new()
+        .file("proj/notes.txt", "mine")
+        .file("proj/README.md", "old readme")
+        .args(&["new", "--defaults", "--out", "proj", "--force"])
+        .run()
+        .success();
+    assert_eq!(run.read("proj/notes.txt"), "mine");
+    assert_ne!(run.read("proj/README.md"), "old readme");
+    assert!(run.stdout().contains("1 updated"), "{}", run.stdout());
+}
+
+#[test]
+fn an_empty_target_directory_is_filled() {
+    Test::new()
+        .file("proj/.keep-dir-only/x", "")
+        .args(&["new", "--defaults", "--out", "proj"])
+        .run()
+        .fails(1);
+    let t = Test::new();
+    std::fs::create_dir(t.path().join("empty")).unwrap();
+    let run = t
+        .args(&["new", "--defaults", "--out", "empty"])
+        .run()
+        .success();
+    assert!(run.dir.join("empty/.stackwright/answers.yaml").is_file());
+}
+
+#[test]
+fn dry_run_lists_files_with_sizes_and_writes_nothing() {
+    let run = Test::new()
+        .args(&["new", "--defaults", "--out", "proj", "--dry-run"])
+        .run()
+        .success();
+    let out = run.stdout();
+    assert!(out.contains("would write proj/"), "{out}");
+    assert!(
+        out.contains("answers.yaml") && out.contains(" B\n") || out.contains("KiB"),
+        "{out}"
+    );
+    assert!(!run.dir.join("proj").exists());
+}
+
+#[test]
+fn invalid_answers_write_nothing() {
+    let run = Test::new()
+        .answers("region: nowhere\n")
+        .args(&["new", "--out", "proj"])
+        .run()
+        .fails(2);
+    assert!(!run.dir.join("proj").exists());
+}
+
+const EVIL_MANIFEST: &str = "name: evil\ndescription: tries to escape\nfiles:\n  - { template: x.txt, to: \"../escaped.txt\" }\n";
+
+#[test]
+fn user_blueprints_cannot_write_outside_the_project() {
+    let run = Test::new()
+        .file("bp/cloudformation/evil/blueprint.yaml", EVIL_MANIFEST)
+        .file("bp/cloudformation/evil/x.txt", "boom")
+        .args(&["new", "--defaults", "--out", "proj", "--blueprints", "bp"])
+        .run()
+        .fails(1)
+        .stderr_has(&[
+            "unsafe output path",
+            "`..` would leave the project directory",
+        ]);
+    assert!(!run.dir.join("escaped.txt").exists());
+    assert!(!run.dir.join("proj").exists());
+    Test::new()
+        .file(
+            "bp/cloudformation/evil/blueprint.yaml",
+            &EVIL_MANIFEST.replace("../escaped.txt", "/tmp/abs.txt"),
+        )
+        .file("bp/cloudformation/evil/x.txt", "boom")
+        .args(&["new", "--defaults", "--out", "proj", "--blueprints", "bp"])
+        .run()
+        .fails(1)
+        .stderr_has(&["absolute paths are not allowed"]);
+}
+
+#[test]
+fn user_blueprints_cannot_read_through_symlinks() {
+    let t = Test::new().file("secret.txt", "do not read").file(
+        "bp/cloudformation/evil/blueprint.yaml",
+        &EVIL_MANIFEST
+            .replace("../escaped.txt", "out.txt")
+            .replace("x.txt", "link.txt"),
+    );
+    std::os::unix::fs::symlink(
+        t.path().join("secret.txt"),
+        t.path().join("bp/cloudformation/evil/link.txt"),
+    )
+    .unwrap();
+    t.args(&["new", "--defaults", "--out", "proj", "--blueprints", "bp"])
+        .run()
+        .fails(1)
+        .stderr_has(&["is a symbolic link"]);
+}
+
+#[test]
+fn user_blueprints_add_files_and_see_the_context() {
+    let run = Test::new()
+        .file(
+            "bp/cloudformation/extra/blueprint.yaml",
+            "name: extra\ndescription: adds a note per environment\nfiles:\n  - { template: note.md, to: \"notes/{{ env.name }}.md\", per_environment: true }\n",
+        )
+        .file("bp/cloudformation/extra/note.md", "# {{ env.name }} in {{ region.code }}: {{ project.owner | md }}\n")
+        .answers("project: {owner: \"a: b * c\"}\nregion: eu-west-1\n")
+        .args(&["new", "--out", "proj", "--blueprints", "bp"])
+        .run()
+        .success();
+    assert_eq!(
+        run.read("proj/notes/dev.md"),
+        "# dev in eu-west-1: a: b \\* c\n"
+    );
+    assert!(run.read("proj/notes/prod.md").starts_with("# prod"));
+}
+
+#[test]
+fn a_user_blueprint_that_renders_runaway_output_is_stopped() {
+    Test::new()
+        .file(
+            "bp/cloudformation/loop/blueprint.yaml",
+            "name: loop\ndescription: huge\nfiles:\n  - { template: big.txt, to: big.txt }\n",
+        )
+        .file(
+            "bp/cloudformation/loop/big.txt",
+            "{% for i in range(end=2000000) %}0123456789{% endfor %}",
+        )
+        .args(&["new", "--defaults", "--out", "proj", "--blueprints", "bp"])
+        .run()
+        .fails(1)
+        .stderr_has(&["exceeds"]);
+}
+
+#[test]
+fn template_syntax_in_values_comes_out_literally() {
+    let run = Test::new()
+        .answers("project: {owner: \"{{ 7*7 }}\", cost_center: \"a: b # c\"}\n")
+        .args(&["new", "--out", "proj"])
+        .run()
+        .success();
+    let stored = run.read("proj/.stackwright/answers.yaml");
+    assert!(stored.contains("{{ 7*7 }}"), "{stored}");
+    assert!(!stored.contains("owner: 49"));
+}
