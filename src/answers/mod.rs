@@ -253,3 +253,143 @@ fn relocate(node: &mut Node, loc: &Location) {
 pub fn to_yaml(answers: &Answers) -> String {
     yaml::to_string(answers)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layers(
+        config: Option<&str>,
+        preset: Option<&str>,
+        answers: Option<&str>,
+        sets: &[&str],
+    ) -> Layers {
+        Layers {
+            config: config.map(|t| Source::new("config.yaml", t)),
+            preset: preset.map(|t| Source::new("preset", t)),
+            answers: answers.map(|t| Source::new("team.yaml", t)),
+            sets: sets.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn region(l: &Layers) -> String {
+        load(l).unwrap().answers.region
+    }
+
+    #[test]
+    fn layer_0_built_in_defaults() {
+        let a = load(&Layers::default()).unwrap().answers;
+        assert_eq!(a.region, "us-east-1");
+        assert_eq!(a.environments.len(), 2);
+        assert_eq!(a.environments[0].vpc_cidr.as_deref(), Some("10.0.0.0/16"));
+    }
+
+    #[test]
+    fn layer_1_config_beats_defaults() {
+        assert_eq!(
+            region(&layers(Some("region: eu-west-1"), None, None, &[])),
+            "eu-west-1"
+        );
+    }
+
+    #[test]
+    fn layer_2_preset_beats_config() {
+        assert_eq!(
+            region(&layers(
+                Some("region: eu-west-1"),
+                Some("region: eu-west-2"),
+                None,
+                &[]
+            )),
+            "eu-west-2"
+        );
+    }
+
+    #[test]
+    fn layer_3_answers_file_beats_preset() {
+        let l = layers(
+            Some("region: eu-west-1"),
+            Some("region: eu-west-2"),
+            Some("region: eu-west-3"),
+            &[],
+        );
+        assert_eq!(region(&l), "eu-west-3");
+    }
+
+    #[test]
+    fn layer_4_set_beats_everything() {
+        let l = layers(
+            Some("region: eu-west-1"),
+            Some("region: eu-west-2"),
+            Some("region: eu-west-3"),
+            &["region=eu-north-1"],
+        );
+        assert_eq!(region(&l), "eu-north-1");
+    }
+
+    #[test]
+    fn maps_merge_across_layers_and_lists_replace() {
+        let l = layers(
+            Some("project: {owner: config-owner, cost_center: CC-1}\nnetwork: {endpoints: [s3]}"),
+            None,
+            Some("project: {owner: file-owner}\nnetwork: {endpoints: [kms, logs]}"),
+            &["environments[1].approval=false", "network.nat=single"],
+        );
+        let a = load(&l).unwrap().answers;
+        assert_eq!(a.project.owner, "file-owner");
+        assert_eq!(a.project.cost_center, "CC-1");
+        assert_eq!(a.network.endpoints, vec!["kms", "logs"]);
+        assert!(!a.environments[1].approval);
+        assert_eq!(a.network.nat, model::NatMode::Single);
+    }
+
+    #[test]
+    fn set_can_append_an_environment_and_values_are_yaml() {
+        let l = layers(
+            None,
+            None,
+            None,
+            &[
+                "environments[2]={name: qa, profile: ephemeral}",
+                "network.trusted_cidrs=[10.1.0.0/16]",
+            ],
+        );
+        let a = load(&l).unwrap().answers;
+        assert_eq!(a.environments[2].name, "qa");
+        assert_eq!(a.network.trusted_cidrs, vec!["10.1.0.0/16"]);
+        let err = load(&layers(None, None, None, &["environments[7].name=x"])).unwrap_err();
+        assert!(err.to_string().contains("past the end"), "{err}");
+    }
+
+    #[test]
+    fn auto_cidrs_avoid_explicit_ones() {
+        let a = load(&layers(
+            None,
+            None,
+            Some("environments:\n  - {name: a}\n  - {name: b, vpc_cidr: 10.0.0.0/16}\n  - {name: c}\n"),
+            &[],
+        ))
+        .unwrap()
+        .answers;
+        let cidrs: Vec<_> = a
+            .environments
+            .iter()
+            .map(|e| e.vpc_cidr.clone().unwrap())
+            .collect();
+        assert_eq!(cidrs, ["10.1.0.0/16", "10.0.0.0/16", "10.2.0.0/16"]);
+    }
+
+    #[test]
+    fn stored_answers_load_back_identically() {
+        let first = load(&layers(
+            None,
+            None,
+            Some("region: eu-west-1\ndatabase: {engine: mysql}\n"),
+            &[],
+        ))
+        .unwrap()
+        .answers;
+        let again = load_str("stored.yaml", &to_yaml(&first)).unwrap().answers;
+        assert_eq!(first, again);
+    }
+}

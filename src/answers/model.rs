@@ -45,10 +45,11 @@ pub struct Project {
     pub tags: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Flavor {
     /// AWS CloudFormation templates.
+    #[default]
     Cloudformation,
 }
 
@@ -71,10 +72,11 @@ pub struct Environment {
 }
 
 /// Decides the defaults that differ between cheap and safe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// One NAT gateway, single-AZ database without deletion protection, short retention.
+    #[default]
     Ephemeral,
     /// NAT per AZ, Multi-AZ database with deletion protection, long retention.
     Production,
@@ -97,9 +99,10 @@ pub struct Network {
     pub allow_public_ingress: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum NatMode {
+    #[default]
     Auto,
     Single,
     PerAz,
@@ -119,10 +122,11 @@ pub struct Database {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Engine {
     None,
+    #[default]
     Postgres,
     Mysql,
     AuroraPostgresql,
@@ -165,9 +169,10 @@ pub struct App {
     pub port: u16,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum AppKind {
+    #[default]
     None,
     Ec2,
     Ecs,
@@ -212,12 +217,6 @@ impl Default for Project {
     }
 }
 
-impl Default for Flavor {
-    fn default() -> Self {
-        Flavor::Cloudformation
-    }
-}
-
 impl Default for Environment {
     fn default() -> Self {
         Self {
@@ -227,12 +226,6 @@ impl Default for Environment {
             account_id: None,
             vpc_cidr: None,
         }
-    }
-}
-
-impl Default for Profile {
-    fn default() -> Self {
-        Profile::Ephemeral
     }
 }
 
@@ -250,12 +243,6 @@ impl Default for Network {
     }
 }
 
-impl Default for NatMode {
-    fn default() -> Self {
-        NatMode::Auto
-    }
-}
-
 impl Default for Database {
     fn default() -> Self {
         Self {
@@ -264,12 +251,6 @@ impl Default for Database {
             instance_class: "auto".into(),
             name: "appdb".into(),
         }
-    }
-}
-
-impl Default for Engine {
-    fn default() -> Self {
-        Engine::Postgres
     }
 }
 
@@ -296,12 +277,6 @@ impl Default for App {
             kind: AppKind::None,
             port: 443,
         }
-    }
-}
-
-impl Default for AppKind {
-    fn default() -> Self {
-        AppKind::None
     }
 }
 

@@ -126,6 +126,12 @@ pub fn environment_name(name: &str) -> Check {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if name == "pipeline" {
+        return Err(Problem::new(
+            "`pipeline` is reserved for the pipeline stack (params/pipeline.json)",
+        )
+        .hint("e.g. `dev`, `staging`, `prod`"));
+    }
     if valid {
         Ok(())
     } else {

@@ -27,6 +27,12 @@ pub struct Run {
     _keep: TempDir,
 }
 
+impl Default for Test {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Test {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
