@@ -27,7 +27,9 @@ pub struct Cli {
 pub enum Command {
     /// Generate a new project.
     ///
-    /// Non-interactive use: `stackwright new --answers team.yaml --out payments-stack`,
+    /// In a terminal, with no answers given, a full-screen wizard asks the questions
+    /// (`--plain` asks them line by line). Non-interactive use:
+    /// `stackwright new --answers team.yaml --out payments-stack`,
     /// or `stackwright new --defaults` for the built-in example answers.
     New(NewArgs),
     /// Write, check or describe answers files.
@@ -43,7 +45,7 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct NewArgs {
     /// Answers file to read; `-` reads standard input.
     #[arg(long, short = 'a', value_name = "FILE", help_heading = "Answers")]
@@ -61,6 +63,16 @@ pub struct NewArgs {
     /// Accept the built-in defaults for everything not given otherwise; never asks.
     #[arg(long, help_heading = "Answers")]
     pub defaults: bool,
+
+    /// Ask the questions line by line (plain prompts, for simple terminals and screen readers)
+    /// instead of the full-screen wizard.
+    #[arg(long, help_heading = "Answers")]
+    pub plain: bool,
+
+    /// Open the wizard even with --answers, --preset or --defaults, pre-filled from them:
+    /// edit an existing answers file interactively.
+    #[arg(long, help_heading = "Answers")]
+    pub wizard: bool,
 
     /// Directory to create [default: ./<project name>].
     #[arg(long, short = 'o', value_name = "DIR", help_heading = "Output")]

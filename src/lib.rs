@@ -10,6 +10,7 @@ pub mod blueprint;
 pub mod cli;
 pub mod error;
 pub mod output;
+pub mod ui;
 pub mod yaml;
 
 use std::io::{IsTerminal, Read, Write};
@@ -286,13 +287,11 @@ fn preset(name: &str) -> Result<Source> {
 }
 
 fn new(args: NewArgs) -> Result<()> {
-    if args.answers.is_none() && !args.defaults && args.preset.is_none() {
-        let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-        return Err(Error::Usage(if interactive {
-            "the interactive wizard is not in this build yet; answer non-interactively:\n    stackwright new --answers team.yaml --out DIR   (start one with: stackwright answers init > team.yaml)\n    stackwright new --defaults --out DIR".into()
-        } else {
-            "no terminal to ask questions on; run non-interactively:\n    stackwright new --answers team.yaml --out DIR   (or --answers - to read standard input)\n    stackwright new --defaults --out DIR".into()
-        }));
+    let ask = args.wizard
+        || args.plain
+        || (args.answers.is_none() && !args.defaults && args.preset.is_none());
+    if ask && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(Error::Usage(ui::NO_TERMINAL.into()));
     }
     let layers = Layers {
         config: user_config()?,
@@ -300,21 +299,98 @@ fn new(args: NewArgs) -> Result<()> {
         answers: args.answers.as_deref().map(read_source).transpose()?,
         sets: args.sets.clone(),
     };
-    let loaded = answers::load(&layers)?;
+    let flavor = answers::merge(&layers)?.flavor;
     let blueprints = blueprint::source::resolve(
-        loaded.answers.flavor.as_str(),
+        flavor.as_str(),
         &blueprint_search_path(&args.blueprint_dirs)?,
     )?;
-    let plan = blueprint::render(&loaded, &blueprints)?;
+    if !ask {
+        let loaded = answers::load(&layers)?;
+        return out(&generate(&args, &loaded, &blueprints)?);
+    }
+    // The questions start from the merged answers before `auto` is resolved,
+    // so ranges and versions the user never touched stay automatic.
+    let start = answers::merge(&layers)?;
+    if args.plain {
+        let mut prompter = ui::prompt::Inquire;
+        let answers = ui::prompt::ask(&mut prompter, start)?;
+        let loaded = ui::resolve(&answers)?;
+        let files = blueprint::render(&loaded, &blueprints)?.files.len();
+        let target = target_dir(&args, &loaded);
+        let question = if args.dry_run {
+            format!("List the {files} files for {}/?", target.display())
+        } else {
+            format!("Write {files} files to {}/?", target.display())
+        };
+        if !ui::prompt::Prompter::confirm(
+            &mut prompter,
+            &question,
+            "No: nothing is written (exit 130).",
+            true,
+        )? {
+            return Err(Error::Cancelled);
+        }
+        return out(&generate(&args, &loaded, &blueprints)?);
+    }
+    let save_to = args
+        .answers
+        .as_deref()
+        .filter(|a| *a != "-")
+        .map(PathBuf::from);
+    let setup = ui::tui::Setup {
+        blueprints: blueprints.clone(),
+        out: args.out.clone(),
+        save_to,
+        dry_run: args.dry_run,
+        force: args.force,
+    };
+    let mut warnings = Vec::new();
+    let exit = ui::tui::run(start, setup, &mut |loaded| {
+        warnings.clone_from(&loaded.warnings);
+        generate_quiet(&args, loaded, &blueprints)
+    })?;
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    match exit {
+        ui::tui::Exit::Written(summary) => out(&summary),
+        ui::tui::Exit::Saved(path) => out(&format!(
+            "saved the answers to {p}; make the project with: stackwright new --answers {p}\n",
+            p = path.display()
+        )),
+        ui::tui::Exit::Failed(e) => Err(e),
+        ui::tui::Exit::Cancelled => Err(Error::Cancelled),
+    }
+}
+
+fn target_dir(args: &NewArgs, loaded: &answers::Loaded) -> PathBuf {
+    args.out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&loaded.answers.project.name))
+}
+
+/// Renders and writes (or lists, on a dry run) the project; returns what to tell the user.
+/// Every way of answering ends here, so the same answers give the same bytes.
+fn generate(
+    args: &NewArgs,
+    loaded: &answers::Loaded,
+    blueprints: &[blueprint::Blueprint],
+) -> Result<String> {
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
-    let target = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(&loaded.answers.project.name));
+    generate_quiet(args, loaded, blueprints)
+}
+
+fn generate_quiet(
+    args: &NewArgs,
+    loaded: &answers::Loaded,
+    blueprints: &[blueprint::Blueprint],
+) -> Result<String> {
+    let plan = blueprint::render(loaded, blueprints)?;
+    let target = target_dir(args, loaded);
     if args.dry_run {
-        return out(&format!(
+        return Ok(format!(
             "would write {}/ (dry run, nothing written)\n{}",
             target.display(),
             output::tree(&plan.files)
@@ -339,5 +415,5 @@ fn new(args: NewArgs) -> Result<()> {
         target.display(),
         a.environments.first().map(|e| e.name.as_str()).unwrap_or("dev")
     ));
-    out(&text)
+    Ok(text)
 }

@@ -295,8 +295,8 @@ pub fn parse(text: &str, source: &str) -> Result<Node, Diagnostic> {
                         return Err(Diagnostic::new(
                             "",
                             format!(
-                                "YAML tag {}{} is not accepted in answers files",
-                                tag.handle, tag.suffix
+                                "YAML tag {} is not accepted in answers files",
+                                tag_name(&tag)
                             ),
                         )
                         .at(Some(loc)))
@@ -419,6 +419,13 @@ fn reject_tag(tag: &Option<yaml_rust2::parser::Tag>, loc: &Location) -> Result<(
             ),
         )
         .at(Some(loc.clone()))),
+    }
+}
+
+fn tag_name(tag: &yaml_rust2::parser::Tag) -> String {
+    match tag.handle.as_str() {
+        "tag:yaml.org,2002:" => format!("!!{}", tag.suffix),
+        handle => format!("{handle}{}", tag.suffix),
     }
 }
 

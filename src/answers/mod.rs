@@ -50,6 +50,17 @@ pub struct Loaded {
 
 /// Merges the layers and validates the result, reporting every problem at once.
 pub fn load(layers: &Layers) -> Result<Loaded> {
+    let (answers, tree) = merge_tree(layers)?;
+    validate::validate(answers, &tree)
+}
+
+/// Merges the layers without validating or resolving `auto` values: what the
+/// wizard starts from, so a range or version it would assign stays `auto`.
+pub fn merge(layers: &Layers) -> Result<Answers> {
+    merge_tree(layers).map(|(answers, _)| answers)
+}
+
+fn merge_tree(layers: &Layers) -> Result<(Answers, Node)> {
     let mut diags = Vec::new();
     let defaults = serde_yaml::to_value(Answers::default()).expect("defaults serialize");
     let mut tree = Node::from_value(
@@ -91,7 +102,7 @@ pub fn load(layers: &Layers) -> Result<Loaded> {
         return Err(Error::InvalidAnswers(diags));
     }
     let answers = deserialize(&tree)?;
-    validate::validate(answers, &tree)
+    Ok((answers, tree))
 }
 
 /// Loads answers from text alone (defaults underneath), as `answers check` and tests do.

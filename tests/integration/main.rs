@@ -3,7 +3,10 @@
 
 mod answers;
 mod cli;
+mod fuzz;
+mod hostile;
 mod output;
+mod wizard;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

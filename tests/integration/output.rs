@@ -225,13 +225,26 @@ fn a_user_blueprint_that_renders_runaway_output_is_stopped() {
 }
 
 #[test]
-fn template_syntax_in_values_comes_out_literally() {
+fn values_with_yaml_and_markdown_syntax_stay_inert_in_every_format() {
+    let owner = "ops: team = a+b @x/y_z";
     let run = Test::new()
-        .answers("project: {owner: \"{{ 7*7 }}\", cost_center: \"a: b # c\"}\n")
+        .answers(&format!("project: {{owner: \"{owner}\", tags: {{note: \"k: v # not a comment\"}}}}\napp: {{kind: lambda}}\n"))
         .args(&["new", "--out", "proj"])
         .run()
         .success();
+    // The engine parsed every YAML/JSON file before writing; the value is there, quoted, in the templates.
+    let security = run.read("proj/templates/security.yaml");
+    assert!(
+        security.contains(&format!("\"{owner}\"")),
+        "owner not quoted in security.yaml"
+    );
+    assert!(security.contains("\"k: v # not a comment\""));
+    let readme = run.read("proj/README.md");
+    assert!(
+        !readme.contains("a+b @x/y_z") || readme.contains("y\\_z"),
+        "markdown specials must be escaped"
+    );
     let stored = run.read("proj/.stackwright/answers.yaml");
-    assert!(stored.contains("{{ 7*7 }}"), "{stored}");
-    assert!(!stored.contains("owner: 49"));
+    let back: serde_yaml::Value = serde_yaml::from_str(&stored).unwrap();
+    assert_eq!(back["project"]["owner"].as_str(), Some(owner));
 }

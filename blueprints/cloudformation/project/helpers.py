@@ -10,6 +10,15 @@ from cfnlint.decode import cfn_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The project's stacks in deploy order, as the blueprints declared them:
+# name (deployed as <project>-<env>-<name>, or <project>-<name> for the
+# pipeline scope), template path and scope (environment | account | pipeline).
+STACKS = [
+{%- for s in stacks %}
+    {"name": {{ s.name | json_str }}, "template": {{ s.template | json_str }}, "scope": {{ s.scope | json_str }}, "blueprint": {{ s.blueprint | json_str }}},
+{%- endfor %}
+]
+
 
 @lru_cache(maxsize=None)
 def template(name):
@@ -74,3 +83,53 @@ def statements(document):
 
 def as_list(value):
     return value if isinstance(value, list) else [value]
+
+
+def stacks(scope=None):
+    """STACKS, optionally only those of one scope."""
+    return [s for s in STACKS if scope is None or s["scope"] == scope]
+
+
+def stack_of(template_name):
+    """The stack entry that deploys templates/<template_name>.yaml, or None."""
+    for s in STACKS:
+        if s["template"] == f"templates/{template_name}.yaml":
+            return s
+    return None
+
+
+def env_stack_names(env):
+    """The stacks `make deploy ENV=<env>` deploys, in order (those in params/<env>.json)."""
+    given = params(env)
+    return [s["name"] for s in STACKS if s["scope"] != "pipeline" and s["name"] in given]
+
+
+def environment(name):
+    """The answers entry of one environment."""
+    return next(e for e in answers()["environments"] if e["name"] == name)
+
+
+def is_production(env):
+    return environment(env)["profile"] == "production"
+
+
+def param_sets(template_name):
+    """(label, {Key: Value}) for every parameter file that feeds this template:
+    one per environment for environment/account stacks, `pipeline` for the pipeline."""
+    st = stack_of(template_name)
+    if st is None:
+        return []
+    if st["scope"] == "pipeline":
+        path = ROOT / "params" / "pipeline.json"
+        if not path.is_file():
+            return []
+        return [("pipeline", params("pipeline").get(st["name"], {}).get("Parameters", {}))]
+    return [(env, stack_params(env, st["name"])) for env in env_names() if st["name"] in params(env)]
+
+
+def sub_text(value):
+    """The format string of an Fn::Sub (short or long form), else None."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        return sub[0] if isinstance(sub, list) else sub
+    return None

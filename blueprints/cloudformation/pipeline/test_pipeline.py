@@ -1,0 +1,9 @@
+def test_ci_01_placeholder(): pass
+def test_ci_02_placeholder(): pass
+def test_ci_03_placeholder(): pass
+def test_ci_04_placeholder(): pass
+def test_ci_05_placeholder(): pass
+def test_ci_06_placeholder(): pass
+def test_ci_07_placeholder(): pass
+def test_ci_08_placeholder(): pass
+def test_ci_09_placeholder(): pass

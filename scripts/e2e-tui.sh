@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# End-to-end test of the wizard in a real terminal: tmux runs `stackwright new`,
+# sends keys, captures the pane, and compares the written project with the
+# equivalent non-interactive run (diff -r). Cases:
+#   1. Enter through every step          == new --defaults   (and idle CPU ~0)
+#   2. region, +environment, mysql, -stage == new --answers <equivalent>
+#   3. Ctrl-C midway: exit 130, nothing written, alternate screen left
+#   4. --plain, Enter through everything == new --defaults
+#
+#   STACKWRIGHT_BIN   binary to drive (default $CARGO_TARGET_DIR/release/stackwright)
+#   E2E_KEEP=1        keep the work directory and print where it is
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+BIN=${STACKWRIGHT_BIN:-${CARGO_TARGET_DIR:-target}/release/stackwright}
+case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
+[[ -x $BIN ]] || { echo "e2e-tui: no binary at $BIN (build with cargo build --release)" >&2; exit 1; }
+command -v tmux >/dev/null || { echo "e2e-tui: tmux is not installed" >&2; exit 1; }
+
+WORK=$(mktemp -d)
+SOCKET=stackwright-e2e-$$
+tm() { tmux -L "$SOCKET" "$@"; }
+cleanup() {
+    tm kill-server 2>/dev/null
+    if [[ ${E2E_KEEP:-} == 1 ]]; then echo "e2e-tui: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); echo "  ok: $*"; }
+bad() { FAIL=$((FAIL + 1)); echo "  FAILED: $*"; }
+
+# start CASE ARGS...: runs `stackwright new ARGS` in $WORK/CASE in a fresh 120x40 session.
+start() {
+    local case=$1
+    shift
+    mkdir -p "$WORK/$case/run" "$WORK/$case/cfg"
+    tm kill-session -t e2e 2>/dev/null
+    tm new-session -d -s e2e -x 120 -y 40 -c "$WORK/$case/run" \
+        "env STACKWRIGHT_CONFIG_DIR='$WORK/$case/cfg' '$BIN' new $*; echo \$? > '$WORK/$case/rc'; sleep 600"
+    RUN=$WORK/$case
+}
+
+pane() { tm capture-pane -p -t e2e; }
+
+# wait_for TEXT [SECONDS]: until the pane shows TEXT.
+wait_for() {
+    local i
+    for ((i = 0; i < ${2:-10} * 10; i++)); do
+        pane | grep -qF -- "$1" && return 0
+        sleep 0.1
+    done
+    echo "    pane while waiting for '$1':" && pane | sed 's/^/    | /'
+    return 1
+}
+
+# enter_until TEXT: presses Enter, one at a time, until the pane shows TEXT.
+enter_until() {
+    local i
+    for ((i = 0; i < 60; i++)); do
+        pane | grep -qF -- "$1" && return 0
+        tm send-keys -t e2e Enter
+        sleep 0.15
+    done
+    wait_for "$1" 2
+}
+
+# exit_code: waits for the run to end and prints its exit code.
+exit_code() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $RUN/rc ]] && { cat "$RUN/rc"; return; }
+        sleep 0.1
+    done
+    echo timeout
+}
+
+# reference NAME ARGS...: the non-interactive run to compare with, in $WORK/ref-NAME.
+reference() {
+    local name=$1
+    shift
+    mkdir -p "$WORK/ref-$name/cfg"
+    (cd "$WORK/ref-$name" && STACKWRIGHT_CONFIG_DIR="$WORK/ref-$name/cfg" "$BIN" new "$@" >/dev/null) ||
+        bad "reference run $name failed"
+}
+
+same_tree() {
+    if diff -r "$1" "$2" >"$WORK/diff.txt"; then
+        ok "$3: byte-for-byte identical to the non-interactive run ($(find "$1" -type f | wc -l) files)"
+    else
+        bad "$3: differs from the non-interactive run:"
+        head -20 "$WORK/diff.txt" | sed 's/^/    /'
+    fi
+}
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+echo "e2e-tui: driving $BIN"
+
+reference defaults --defaults
+
+echo "1. Enter through every step"
+start enter
+if wait_for "step 1/8 Project"; then
+    pid=$(pgrep -P "$(tm display -p -t e2e '#{pane_pid}')" -x stackwright)
+    if [[ -n $pid && -r /proc/$pid/stat ]]; then
+        before=$(ticks "$pid")
+        sleep 10
+        after=$(ticks "$pid")
+        hz=$(getconf CLK_TCK)
+        echo "    idle CPU over 10 s: $((after - before)) ticks of 1/${hz} s"
+        if ((after - before <= 2)); then ok "idle wizard uses ~0% CPU"; else bad "idle wizard burned $((after - before)) ticks in 10 s"; fi
+    fi
+    enter_until "step 8/8 Review" && tm send-keys -t e2e Enter
+    wait_for "press any key to leave" && tm send-keys -t e2e q
+    rc=$(exit_code)
+    [[ $rc == 0 ]] && ok "exit 0" || bad "exit code $rc, wanted 0"
+    same_tree "$RUN/run/demo" "$WORK/ref-defaults/demo" "Enter through everything"
+else
+    bad "the wizard did not start"
+fi
+
+echo "2. region, add an environment, mysql, remove a stage"
+cat >"$WORK/equivalent.yaml" <<'EOF'
+region: eu-west-1
+environments:
+  - {name: dev, profile: ephemeral, approval: false}
+  - {name: staging, profile: ephemeral, approval: false}
+  - {name: prod, profile: production, approval: true}
+database: {engine: mysql}
+pipeline: {stages: [validate, test, deploy, integration_test]}
+EOF
+reference changed --answers "$WORK/equivalent.yaml"
+start changed
+if wait_for "step 1/8 Project"; then
+    enter_until "step 2/8 Region"
+    tm send-keys -t e2e -l "eu-west-1"
+    wait_for "Europe (Ireland)" && tm send-keys -t e2e Enter
+    wait_for "step 3/8 Environments" && tm send-keys -t e2e C-n
+    wait_for "Environment 2 of 3: staging"
+    enter_until "step 5/8 Database"
+    tm send-keys -t e2e Right
+    wait_for "‹ mysql ›"
+    enter_until "step 6/8 Pipeline"
+    tm send-keys -t e2e Right Right Space
+    wait_for "validate, test, deploy, integration_test" 3 || true
+    enter_until "step 8/8 Review" && tm send-keys -t e2e Enter
+    wait_for "press any key to leave" && tm send-keys -t e2e Enter
+    rc=$(exit_code)
+    [[ $rc == 0 ]] && ok "exit 0" || bad "exit code $rc, wanted 0"
+    same_tree "$RUN/run/demo" "$WORK/ref-changed/demo" "changed answers"
+else
+    bad "the wizard did not start"
+fi
+
+echo "3. Ctrl-C midway"
+start cancel
+if wait_for "step 1/8 Project"; then
+    enter_until "step 3/8 Environments"
+    tm send-keys -t e2e C-c
+    rc=$(exit_code)
+    [[ $rc == 130 ]] && ok "exit 130" || bad "exit code $rc, wanted 130"
+    if [[ -z $(ls -A "$RUN/run") ]]; then ok "nothing written"; else bad "files written: $(ls -A "$RUN/run")"; fi
+    alt=$(tm display -p -t e2e '#{alternate_on}')
+    [[ $alt == 0 ]] && ok "terminal left the alternate screen" || bad "alternate screen still on"
+    pane | grep -qF "cancelled; nothing was written" && ok "said so" || bad "no cancellation message"
+else
+    bad "the wizard did not start"
+fi
+
+echo "4. --plain, Enter through everything"
+start plain --plain
+if wait_for "Project name"; then
+    for ((i = 0; i < 80; i++)); do
+        [[ -s $RUN/rc ]] && break
+        tm send-keys -t e2e Enter
+        sleep 0.2
+    done
+    rc=$(exit_code)
+    [[ $rc == 0 ]] && ok "exit 0" || { bad "exit code $rc, wanted 0"; pane | tail -15 | sed 's/^/    | /'; }
+    same_tree "$RUN/run/demo" "$WORK/ref-defaults/demo" "--plain with every default"
+else
+    bad "the prompts did not start"
+fi
+
+echo "e2e-tui: $PASS passed, $FAIL failed"
+((FAIL == 0))

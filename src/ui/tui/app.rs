@@ -1,0 +1,360 @@
+//! The wizard's whole state, in one struct. `update` changes it; `view` only reads it.
+
+use std::path::PathBuf;
+
+use crate::answers::{Answers, Loaded};
+use crate::blueprint::{self, Blueprint, Plan};
+use crate::error::{Diagnostic, Error};
+use crate::ui::fields::{self, Field, Kind, Slot, Step};
+
+use super::keys::Context;
+
+/// A line being typed, with a cursor counted in characters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Input {
+    pub value: String,
+    pub cursor: usize,
+}
+
+impl Input {
+    pub fn new(value: String) -> Self {
+        let cursor = value.chars().count();
+        Input { value, cursor }
+    }
+
+    fn byte(&self, char_idx: usize) -> usize {
+        self.value
+            .char_indices()
+            .nth(char_idx)
+            .map_or(self.value.len(), |(i, _)| i)
+    }
+
+    pub fn insert(&mut self, text: &str) {
+        let at = self.byte(self.cursor);
+        self.value.insert_str(at, text);
+        self.cursor += text.chars().count();
+    }
+
+    pub fn backspace(&mut self) {
+        if self.cursor > 0 {
+            self.cursor -= 1;
+            let at = self.byte(self.cursor);
+            self.value.remove(at);
+        }
+    }
+
+    pub fn delete(&mut self) {
+        if self.cursor < self.value.chars().count() {
+            let at = self.byte(self.cursor);
+            self.value.remove(at);
+        }
+    }
+
+    pub fn left(&mut self) {
+        self.cursor = self.cursor.saturating_sub(1);
+    }
+
+    pub fn right(&mut self) {
+        self.cursor = (self.cursor + 1).min(self.value.chars().count());
+    }
+}
+
+/// Work for the loop to do outside `update` (it touches the disk).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Write,
+    Save,
+}
+
+/// How the wizard ended.
+#[derive(Debug)]
+pub enum Exit {
+    Cancelled,
+    /// The project was written (or listed, on a dry run); the summary to print.
+    Written(String),
+    Saved(PathBuf),
+    Failed(Error),
+}
+
+/// The rendered project for the current answers, or why there is none.
+#[derive(Debug)]
+pub enum Preview {
+    Ready {
+        loaded: Box<Loaded>,
+        plan: Plan,
+    },
+    /// The answers do not validate yet; every problem.
+    Invalid(Vec<Diagnostic>),
+    /// The engine failed (e.g. a blueprint being edited); its message.
+    Failed(String),
+}
+
+/// The fixed facts the wizard works with.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    pub blueprints: Vec<Blueprint>,
+    /// `--out`, or `./<project name>` when `None`.
+    pub out: Option<PathBuf>,
+    /// Where `s` saves the answers.
+    pub save_to: Option<PathBuf>,
+    pub dry_run: bool,
+    pub force: bool,
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub answers: Answers,
+    pub setup: Setup,
+    pub step: Step,
+    /// Index into `step.slots()`.
+    pub focus: usize,
+    /// The text being typed in the focused text or search field.
+    pub input: Option<Input>,
+    /// Cursor over a multi field's options.
+    pub option: usize,
+    /// Selected row of the region list (filtered by `input`).
+    pub region_row: usize,
+    /// Selected file on the review.
+    pub file_row: usize,
+    pub scroll: u16,
+    pub preview: Preview,
+    /// A message for the status line (a refused move, a saved file).
+    pub status: Option<String>,
+    pub help: bool,
+    pub done: Option<Exit>,
+    /// Set when the wizard has finished; the loop then leaves.
+    pub exit: Option<Exit>,
+    pub effect: Option<Effect>,
+    /// Answers the preview was last rendered from.
+    rendered: Option<Answers>,
+}
+
+impl App {
+    pub fn new(answers: Answers, setup: Setup) -> Self {
+        let mut app = App {
+            answers,
+            setup,
+            step: Step::Project,
+            focus: 0,
+            input: None,
+            option: 0,
+            region_row: 0,
+            file_row: 0,
+            scroll: 0,
+            preview: Preview::Invalid(Vec::new()),
+            status: None,
+            help: false,
+            done: None,
+            exit: None,
+            effect: None,
+            rendered: None,
+        };
+        app.refresh();
+        app.enter_field();
+        app
+    }
+
+    pub fn slots(&self) -> Vec<Slot> {
+        self.step.slots(&self.answers)
+    }
+
+    pub fn slot(&self) -> Option<Slot> {
+        self.slots().get(self.focus).copied()
+    }
+
+    pub fn kind(&self) -> Option<Kind> {
+        self.slot().map(|s| s.field.kind())
+    }
+
+    /// The contexts whose bindings apply now, most specific first.
+    pub fn contexts(&self) -> Vec<Context> {
+        if self.help || self.done.is_some() {
+            return vec![Context::Modal];
+        }
+        let mut c = Vec::new();
+        match self.kind() {
+            Some(Kind::Text | Kind::Search) => c.push(Context::Typing),
+            Some(Kind::Choice) => c.extend([Context::Choice, Context::Command]),
+            Some(Kind::Multi) => c.extend([Context::Multi, Context::Command]),
+            None => c.extend([Context::Review, Context::Command]),
+        }
+        if self.step == Step::Environments {
+            c.insert(0, Context::Environments);
+        }
+        c.push(Context::Global);
+        c
+    }
+
+    /// Prepares the focused field for editing.
+    pub fn enter_field(&mut self) {
+        self.input = None;
+        self.option = 0;
+        if let Some(slot) = self.slot() {
+            match slot.field.kind() {
+                Kind::Text => self.input = Some(Input::new(fields::text(&self.answers, slot))),
+                Kind::Search => {
+                    self.input = Some(Input::default());
+                    self.region_row = fields::selected(&self.answers, slot);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Region codes matching the search text.
+    pub fn regions(&self) -> Vec<String> {
+        let q = self
+            .input
+            .as_ref()
+            .map(|i| i.value.to_lowercase())
+            .unwrap_or_default();
+        fields::options(&self.answers, Field::Region)
+            .into_iter()
+            .filter(|code| {
+                q.is_empty()
+                    || code.contains(&q)
+                    || fields::note(&self.answers, Field::Region, code)
+                        .to_lowercase()
+                        .contains(&q)
+            })
+            .collect()
+    }
+
+    /// The problem with the text being typed, if any.
+    pub fn input_problem(&self) -> Option<crate::answers::validate::Problem> {
+        let slot = self.slot()?;
+        if slot.field.kind() != Kind::Text {
+            return None;
+        }
+        let input = self.input.as_ref()?;
+        fields::check(&self.answers, slot, &input.value).err()
+    }
+
+    /// Re-renders the preview when the answers changed since the last render.
+    pub fn refresh(&mut self) {
+        if self.rendered.as_ref() == Some(&self.answers) {
+            return;
+        }
+        self.rendered = Some(self.answers.clone());
+        self.preview = match crate::ui::resolve(&self.answers) {
+            Ok(loaded) => match blueprint::render(&loaded, &self.setup.blueprints) {
+                Ok(plan) => Preview::Ready {
+                    loaded: Box::new(loaded),
+                    plan,
+                },
+                Err(e) => Preview::Failed(e.to_string()),
+            },
+            Err(Error::InvalidAnswers(diags)) => Preview::Invalid(diags),
+            Err(e) => Preview::Failed(e.to_string()),
+        };
+        let files = self.files().len();
+        self.file_row = self.file_row.min(files.saturating_sub(1));
+    }
+
+    pub fn plan(&self) -> Option<&Plan> {
+        match &self.preview {
+            Preview::Ready { plan, .. } => Some(plan),
+            _ => None,
+        }
+    }
+
+    pub fn files(&self) -> Vec<(String, usize)> {
+        self.plan()
+            .map(|p| {
+                p.files
+                    .iter()
+                    .map(|f| (f.path.clone(), f.content.len()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The file the preview pane shows: the review's selection, or the one this step shapes most.
+    pub fn preview_path(&self) -> Option<String> {
+        let files = self.files();
+        if self.step == Step::Review {
+            return files.get(self.file_row).map(|(p, _)| p.clone());
+        }
+        let env = self
+            .slot()
+            .and_then(|s| self.answers.environments.get(s.env))
+            .map(|e| e.name.clone())
+            .unwrap_or_default();
+        let wanted = match self.step {
+            Step::Project => "README.md".to_string(),
+            Step::Region | Step::Network => "templates/network.yaml".into(),
+            Step::Environments => format!("params/{env}.json"),
+            Step::Database => "templates/database.yaml".into(),
+            Step::Pipeline => "templates/pipeline.yaml".into(),
+            Step::App => "templates/app.yaml".into(),
+            Step::Review => unreachable!(),
+        };
+        files
+            .iter()
+            .find(|(p, _)| *p == wanted)
+            .or_else(|| files.iter().find(|(p, _)| p.starts_with("templates/")))
+            .or_else(|| files.iter().find(|(p, _)| p == ".stackwright/answers.yaml"))
+            .map(|(p, _)| p.clone())
+    }
+
+    pub fn preview_text(&self) -> Result<(String, String), String> {
+        match &self.preview {
+            Preview::Ready { plan, .. } => {
+                let path = self.preview_path().ok_or("no files")?;
+                let file = plan
+                    .files
+                    .iter()
+                    .find(|f| f.path == path)
+                    .ok_or("no file")?;
+                Ok((path, String::from_utf8_lossy(&file.content).into_owned()))
+            }
+            Preview::Invalid(diags) => Err(format!(
+                "Nothing to preview until the answers are valid:\n\n{}",
+                diags
+                    .iter()
+                    .map(problem_line)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )),
+            Preview::Failed(msg) => Err(format!(
+                "The blueprint engine could not render these answers:\n\n{msg}"
+            )),
+        }
+    }
+
+    /// Where the project goes.
+    pub fn target(&self) -> PathBuf {
+        self.setup
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&self.answers.project.name))
+    }
+
+    pub fn save_path(&self) -> PathBuf {
+        self.setup
+            .save_to
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("{}.answers.yaml", self.answers.project.name)))
+    }
+
+    /// Problems of the whole answers that belong to `step`.
+    pub fn step_problems(&self, step: Step) -> Vec<&Diagnostic> {
+        match &self.preview {
+            Preview::Invalid(diags) => diags.iter().filter(|d| step.owns(&d.field)).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// One problem, as the answers file would report it (without a file location).
+pub fn problem_line(d: &Diagnostic) -> String {
+    let mut s = if d.field.is_empty() {
+        d.message.clone()
+    } else {
+        format!("{}: {}", d.field, d.message)
+    };
+    if let Some(h) = &d.hint {
+        s.push_str(&format!(" (hint: {h})"));
+    }
+    s
+}

@@ -1,0 +1,139 @@
+//! The full-screen wizard (The Elm Architecture): [`app::App`] is the state,
+//! [`message::Message`] what happens, [`update::update`] the only mutation,
+//! [`view::draw`] the only drawing. The loop blocks on the next terminal event
+//! and draws only after one, so an idle wizard uses no CPU.
+
+pub mod app;
+pub mod keys;
+pub mod message;
+pub mod update;
+pub mod view;
+
+use std::io;
+
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use ratatui::crossterm::execute;
+use ratatui::Terminal;
+
+use crate::answers::{Answers, Loaded};
+use crate::error::{Error, Result};
+pub use app::{App, Effect, Exit, Setup};
+use message::Message;
+
+/// What the loop needs from outside: the next event and the two effects that touch the disk.
+pub trait World {
+    fn next_event(&mut self) -> io::Result<Event>;
+    /// Renders and writes the project exactly as `stackwright new` does; returns the summary.
+    fn write(&mut self, loaded: &Loaded) -> Result<String>;
+    /// Writes the answers file.
+    fn save(&mut self, path: &std::path::Path, text: &str, overwrite: bool) -> Result<()>;
+}
+
+/// Runs the wizard on any backend until it exits.
+pub fn run_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    world: &mut dyn World,
+) -> Result<()> {
+    let draw_err = |e: B::Error| Error::Usage(format!("drawing the wizard failed: {e}"));
+    terminal.draw(|f| view::draw(f, app)).map_err(draw_err)?;
+    while app.exit.is_none() {
+        let event = world
+            .next_event()
+            .map_err(|e| Error::io("reading", "the terminal", e))?;
+        let Some(msg) = Message::from_event(event) else {
+            continue;
+        };
+        update::update(app, msg);
+        while let Some(effect) = app.effect.take() {
+            let msg = perform(app, effect, world);
+            update::update(app, msg);
+        }
+        if app.exit.is_none() {
+            terminal.draw(|f| view::draw(f, app)).map_err(draw_err)?;
+        }
+    }
+    Ok(())
+}
+
+fn perform(app: &App, effect: Effect, world: &mut dyn World) -> Message {
+    match effect {
+        Effect::Write => match &app.preview {
+            app::Preview::Ready { loaded, .. } => Message::Written(world.write(loaded)),
+            _ => Message::Written(Err(Error::Usage("the answers are not valid yet".into()))),
+        },
+        Effect::Save => {
+            let path = app.save_path();
+            let text = crate::ui::answers_file(&app.answers);
+            let overwrite = app.setup.save_to.is_some();
+            Message::Saved(world.save(&path, &text, overwrite).map(|()| path))
+        }
+    }
+}
+
+/// Restores what `enter` changed, on every way out: return, `?`, panic unwinding.
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        leave();
+    }
+}
+
+fn leave() {
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        ratatui::crossterm::cursor::Show
+    );
+    ratatui::restore();
+}
+
+struct RealWorld<'a> {
+    write: &'a mut dyn FnMut(&Loaded) -> Result<String>,
+}
+
+impl World for RealWorld<'_> {
+    fn next_event(&mut self) -> io::Result<Event> {
+        // Blocks until something happens: no polling, no timer.
+        event::read()
+    }
+
+    fn write(&mut self, loaded: &Loaded) -> Result<String> {
+        (self.write)(loaded)
+    }
+
+    fn save(&mut self, path: &std::path::Path, text: &str, overwrite: bool) -> Result<()> {
+        crate::ui::save_answers(path, text, overwrite)
+    }
+}
+
+/// Runs the wizard in the real terminal. `write` renders and writes the project.
+pub fn run(
+    answers: Answers,
+    setup: Setup,
+    write: &mut dyn FnMut(&Loaded) -> Result<String>,
+) -> Result<Exit> {
+    let mut app = App::new(answers, setup);
+    // Our hook runs inside ratatui's (installed by try_init), after raw mode
+    // and the alternate screen are gone: it turns bracketed paste off too.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableBracketedPaste);
+        previous(info);
+    }));
+    let mut terminal = ratatui::try_init().map_err(|e| {
+        Error::Usage(format!(
+            "cannot start the wizard on this terminal ({e}); answer non-interactively:\n    stackwright new --answers team.yaml --out DIR\n    stackwright new --defaults --out DIR"
+        ))
+    })?;
+    let guard = Guard;
+    execute!(io::stdout(), EnableBracketedPaste)
+        .map_err(|e| Error::io("setting up", "the terminal", e))?;
+    let mut world = RealWorld { write };
+    let result = run_loop(&mut terminal, &mut app, &mut world);
+    drop(guard);
+    result?;
+    Ok(app.exit.take().unwrap_or(Exit::Cancelled))
+}
