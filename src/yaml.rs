@@ -413,10 +413,7 @@ fn reject_tag(tag: &Option<yaml_rust2::parser::Tag>, loc: &Location) -> Result<(
         None => Ok(()),
         Some(t) => Err(Diagnostic::new(
             "",
-            format!(
-                "YAML tag {}{} is not accepted in answers files",
-                t.handle, t.suffix
-            ),
+            format!("YAML tag {} is not accepted in answers files", tag_name(t)),
         )
         .at(Some(loc.clone()))),
     }

@@ -63,7 +63,7 @@ pub struct ControlRef {
     pub id: String,
     /// Output file the control lives in (rendered as a Tera string).
     pub file: String,
-    /// Resource(s) or section carrying the control.
+    /// Resource(s) or section carrying the control (rendered as a Tera string).
     pub resource: String,
     /// A Tera expression; the control is listed only when true.
     #[serde(default)]

@@ -752,6 +752,9 @@ fn collect_controls(
             let file = tera
                 .render_str(&c.file, tctx, false)
                 .map_err(|e| Error::blueprint(&bp.manifest.name, chain(&e)))?;
+            let resource = tera
+                .render_str(&c.resource, tctx, false)
+                .map_err(|e| Error::blueprint(&bp.manifest.name, chain(&e)))?;
             let entry = docs.entry(c.id.clone()).or_insert_with(|| ControlDoc {
                 id: c.id.clone(),
                 area: cat.area.clone(),
@@ -771,7 +774,7 @@ fn collect_controls(
                 entry.file.push_str(&file);
             }
             sep(&mut entry.resource);
-            entry.resource.push_str(&c.resource);
+            entry.resource.push_str(resource.trim());
         }
     }
     // Catalog order, not alphabetical: GEN before SEC before NET, as in CONTROLS.md.

@@ -1,9 +1,832 @@
-def test_ci_01_placeholder(): pass
-def test_ci_02_placeholder(): pass
-def test_ci_03_placeholder(): pass
-def test_ci_04_placeholder(): pass
-def test_ci_05_placeholder(): pass
-def test_ci_06_placeholder(): pass
-def test_ci_07_placeholder(): pass
-def test_ci_08_placeholder(): pass
-def test_ci_09_placeholder(): pass
+"""Unit tests of the delivery pipeline (templates/pipeline.yaml{% if pipeline.has.deploy and cross_account %}, templates/deploy-role.yaml{% endif %}
+and buildspecs/): controls CI-01 to CI-09, checked against the stored answers and
+params/, offline."""
+
+import fnmatch
+import importlib.util
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers import answers, as_list, env_names, one, params, resources, stack_params, statements, template, walk
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The environment stacks in deploy order, as stackwright ordered the blueprints.
+DEPLOY_ORDER = [{% for st in stacks %}{% if st.scope == "environment" %}{{ st.name | json_str }}, {% endif %}{% endfor %}]
+TEMPLATE_OF = { {%- for st in stacks %}{{ st.name | json_str }}: {{ st.template | json_str }}, {% endfor -%} }
+CODEBUILD_STAGES = ["validate", "test", "security_scan", "build", "integration_test"]
+# CloudFormation pseudo parameters and parameters as they appear in !Sub strings.
+PART, ACCT, ENVREF, PIPEACCT = "${AWS::Partition}", "${AWS::AccountId}", "${EnvironmentName}", "${PipelineAccountId}"
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY", re.I)
+SECRET_VALUE = re.compile(r"AKIA[0-9A-Z]{16}|-----BEGIN|[A-Za-z0-9/+]{40}")
+
+
+# ---------------------------------------------------------------- reading the template
+
+def tpl():
+    return template("pipeline")
+
+
+def project():
+    return answers()["project"]["name"]
+
+
+def wanted():
+    return answers()["pipeline"]
+
+
+def environments():
+    return answers()["environments"]
+
+
+def is_cross(env):
+    return bool(env.get("account_id"))
+
+
+def pascal(text):
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)
+
+
+def target(value):
+    """Logical id behind a Ref or GetAtt, else None."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            att = value["Fn::GetAtt"]
+            return att[0] if isinstance(att, list) else att.split(".")[0]
+    return None
+
+
+def sub(value):
+    """The text of a plain string or of an Fn::Sub, with the Sub's own variables filled in."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        s = value["Fn::Sub"]
+        if not isinstance(s, list):
+            return s
+        text, local = s
+        for key, given in local.items():
+            if isinstance(given, str):
+                text = text.replace("${" + key + "}", given)
+        return text
+    return value if isinstance(value, str) else None
+
+
+def res(logical):
+    return tpl()["Resources"][logical]
+
+
+def pipeline():
+    return one(tpl(), "AWS::CodePipeline::Pipeline")["Properties"]
+
+
+def stage(name):
+    found = [s for s in pipeline()["Stages"] if s["Name"] == name]
+    assert len(found) == 1, f"stage {name} missing or repeated"
+    return found[0]
+
+
+def actions(stage_name, provider=None, mode=None):
+    out = []
+    for a in stage(stage_name)["Actions"]:
+        if provider and a["ActionTypeId"]["Provider"] != provider:
+            continue
+        if mode and a.get("Configuration", {}).get("ActionMode") != mode:
+            continue
+        out.append(a)
+    return out
+
+
+def all_actions():
+    return [(s["Name"], a) for s in pipeline()["Stages"] for a in s["Actions"]]
+
+
+def expected_stage_names():
+    names = ["Source"]
+    stages = wanted()["stages"]
+    for s in stages:
+        if s == "deploy":
+            for e in environments():
+                names.append(f"Deploy-{e['name']}")
+                if "integration_test" in stages:
+                    names.append(f"IntegrationTest-{e['name']}")
+        elif s != "integration_test":
+            names.append(pascal(s))
+    return names
+
+
+def expected_codebuild_stages():
+    stages = wanted()["stages"]
+    return [s for s in CODEBUILD_STAGES if s in stages or (s == "build" and "deploy" in stages)]
+
+
+def projects():
+    """Stage name -> CodeBuild project resource, keyed by its buildspec."""
+    out = {}
+    for logical, r in resources(tpl(), "AWS::CodeBuild::Project").items():
+        spec = r["Properties"]["Source"]["BuildSpec"]
+        m = re.fullmatch(r"buildspecs/([a-z_]+)\.yml", spec)
+        assert m, f"{logical}: buildspec {spec} is not buildspecs/<stage>.yml"
+        out[m.group(1)] = (logical, r)
+    return out
+
+
+def param_default(name):
+    return tpl()["Parameters"][name].get("Default")
+
+
+def key_logical():
+    keys = resources(tpl(), "AWS::KMS::Key")
+    assert len(keys) == 1
+    return next(iter(keys))
+
+
+def buildspec(stage_name):
+    return yaml.safe_load((ROOT / "buildspecs" / f"{stage_name}.yml").read_text())
+
+
+def commands(spec):
+    for phase in spec.get("phases", {}).values():
+        for command in phase.get("commands", []):
+            yield command
+
+
+def allow_statements(document):
+    return [s for s in statements(document) if s.get("Effect") == "Allow"]
+
+
+def action_matches(granted, action):
+    return any(fnmatch.fnmatchcase(action.lower(), g.lower()) for g in as_list(granted))
+
+
+# ---------------------------------------------------------------- CI-01 source and trigger
+
+def test_ci_01_pipeline_is_v2_with_a_safe_execution_mode():
+    p = pipeline()
+    assert p["PipelineType"] == "V2"
+    mode = p["ExecutionMode"]
+    allowed = set(tpl()["Parameters"][target(mode)]["AllowedValues"]) if target(mode) else {mode}
+    assert allowed <= {"QUEUED", "SUPERSEDED"}
+    assert (param_default(target(mode)) if target(mode) else mode) in ("QUEUED", "SUPERSEDED")
+
+
+def test_ci_01_source_is_the_answered_repository_through_a_connection():
+    first, *rest = pipeline()["Stages"]
+    assert [a["ActionTypeId"]["Category"] for a in first["Actions"]] == ["Source"]
+    source = first["Actions"][0]
+    assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+    cfg = source["Configuration"]
+    assert cfg["FullRepositoryId"] == wanted()["repository"]
+    assert cfg["BranchName"] == wanted()["branch"]
+    assert res(target(cfg["ConnectionArn"]))["Type"] == "AWS::CodeStarConnections::Connection"
+    provider = res(target(cfg["ConnectionArn"]))["Properties"]["ProviderType"]
+    assert set(tpl()["Parameters"][target(provider)]["AllowedValues"]) == {"GitHub", "GitLab", "Bitbucket"}
+    # Source actions only in the first stage (E3700).
+    assert not [a for s in rest for a in s["Actions"] if a["ActionTypeId"]["Category"] == "Source"]
+
+
+def test_ci_01_pipeline_starts_on_push_to_the_answered_branch():
+    triggers = pipeline()["Triggers"]
+    assert len(triggers) == 1
+    trigger = triggers[0]
+    assert trigger["ProviderType"] == "CodeStarSourceConnection"
+    git = trigger["GitConfiguration"]
+    assert git["SourceActionName"] == pipeline()["Stages"][0]["Actions"][0]["Name"]
+    branches = [b for push in git["Push"] for b in push["Branches"]["Includes"]]
+    assert branches == [wanted()["branch"]]
+
+
+def test_ci_01_connection_arn_output_explains_the_pending_handshake():
+    out = tpl()["Outputs"]["ConnectionArn"]
+    assert res(target(out["Value"]))["Type"] == "AWS::CodeStarConnections::Connection"
+    assert "PENDING" in out["Description"] and "console" in out["Description"]
+    assert sub(out["Export"]["Name"]) == "${AWS::StackName}-ConnectionArn"
+
+
+# ---------------------------------------------------------------- CI-02 stages as answered
+
+def test_ci_02_stages_follow_the_answers_in_order():
+    assert [s["Name"] for s in pipeline()["Stages"]] == expected_stage_names()
+
+
+def test_ci_02_each_build_stage_runs_its_own_buildspec():
+    by_stage = projects()
+    for s in wanted()["stages"]:
+        if s in ("deploy", "integration_test"):
+            continue
+        (action,) = stage(pascal(s))["Actions"]
+        assert action["ActionTypeId"]["Provider"] == "CodeBuild"
+        assert target(action["Configuration"]["ProjectName"]) == by_stage[s][0]
+        assert (ROOT / "buildspecs" / f"{s}.yml").is_file()
+{%- if pipeline.has.deploy %}
+
+
+def test_ci_02_manual_approval_exactly_for_environments_that_ask():
+    for e in environments():
+        approvals = actions(f"Deploy-{e['name']}", provider="Manual")
+        if e["approval"]:
+            assert len(approvals) == len(actions(f"Deploy-{e['name']}", mode="CHANGE_SET_REPLACE")) > 0
+        else:
+            assert approvals == [], f"{e['name']} did not ask for approval"
+        for a in approvals:
+            assert a["ActionTypeId"]["Category"] == "Approval"
+            assert not a.get("InputArtifacts"), "a manual approval takes no input artifacts (E3702)"
+{%- endif %}
+{%- if pipeline.has.integration_test %}
+
+
+def test_ci_02_integration_tests_run_after_each_environment_deploy():
+    names = [s["Name"] for s in pipeline()["Stages"]]
+    for e in environments():
+        env = e["name"]
+        assert names.index(f"IntegrationTest-{env}") == names.index(f"Deploy-{env}") + 1
+        (action,) = stage(f"IntegrationTest-{env}")["Actions"]
+        assert target(action["Configuration"]["ProjectName"]) == projects()["integration_test"][0]
+        variables = {v["name"]: v for v in json.loads(sub(action["Configuration"]["EnvironmentVariables"]))}
+        assert variables["ENV"]["value"] == env
+        assert all(v["type"] == "PLAINTEXT" and not SECRET_NAME.search(v["name"]) for v in variables.values())
+        if is_cross(e):
+            assert variables["TARGET_ROLE_ARN"]["value"] == (
+                f"arn:{PART}:iam::{e['account_id']}:role/{project()}-{env}-integration-read")
+        else:
+            assert "TARGET_ROLE_ARN" not in variables
+{%- endif %}
+{%- if pipeline.has.deploy and pipeline.any_approval %}
+
+
+# ---------------------------------------------------------------- CI-03 approval notifications
+
+def approval_actions():
+    return [(s, a) for s, a in all_actions() if a["ActionTypeId"]["Provider"] == "Manual"]
+
+
+def test_ci_03_approvals_notify_the_kms_encrypted_topic():
+    found = approval_actions()
+    assert found
+    for _, a in found:
+        topic = res(target(a["Configuration"]["NotificationArn"]))
+        assert topic["Type"] == "AWS::SNS::Topic"
+        assert target(topic["Properties"]["KmsMasterKeyId"]) == key_logical()
+
+
+def test_ci_03_topic_emails_the_answered_address():
+    subs = [r["Properties"] for r in resources(tpl(), "AWS::SNS::Subscription").values()]
+    topics = {target(a["Configuration"]["NotificationArn"]) for _, a in approval_actions()}
+    assert any(p["Protocol"] == "email" and p["Endpoint"] == wanted()["notification_email"]
+               and target(p["TopicArn"]) in topics for p in subs)
+
+
+def test_ci_03_custom_data_names_project_environment_and_change():
+    for stage_name, a in approval_actions():
+        env = stage_name.removeprefix("Deploy-")
+        stack = a["Name"].removeprefix("Approve-")
+        text = sub(a["Configuration"]["CustomData"])
+        assert len(text) <= 500
+        for phrase in (f"project {project()}", f"environment {env}", f"the {stack} change set",
+                       f"change set {project()}-{env}-{stack}-pipeline"):
+            assert re.search(rf"\b{re.escape(phrase)}\b", text), f"{a['Name']} in {stage_name}: CustomData lacks {phrase!r}"
+        env_answer = next(e for e in environments() if e["name"] == env)
+        assert env_answer["approval"] is True
+{%- endif %}
+
+
+# ---------------------------------------------------------------- CI-04 artifacts
+
+def bucket_policies():
+    return {target(r["Properties"]["Bucket"]): r["Properties"]["PolicyDocument"]
+            for r in resources(tpl(), "AWS::S3::BucketPolicy").values()}
+
+
+def test_ci_04_artifact_store_uses_the_rotating_pipeline_key():
+    store = pipeline()["ArtifactStore"]
+    key = key_logical()
+    assert store["Type"] == "S3"
+    assert store["EncryptionKey"]["Type"] == "KMS" and target(store["EncryptionKey"]["Id"]) == key
+    assert res(key)["Properties"]["EnableKeyRotation"] is True
+    bucket = res(target(store["Location"]))
+    (rule,) = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert target(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]) == key
+    assert rule["BucketKeyEnabled"] is True
+
+
+def test_ci_04_buckets_are_hardened_like_every_bucket():
+    buckets = resources(tpl(), "AWS::S3::Bucket")
+    artifact = target(pipeline()["ArtifactStore"]["Location"])
+    policies = bucket_policies()
+    assert len(buckets) == 2
+    for logical, b in buckets.items():
+        p = b["Properties"]
+        assert b["DeletionPolicy"] == "Retain" and b["UpdateReplacePolicy"] == "Retain"
+        assert all(p["PublicAccessBlockConfiguration"][k] is True for k in
+                   ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"))
+        assert p["VersioningConfiguration"]["Status"] == "Enabled"
+        assert p["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+        (rule,) = p["LifecycleConfiguration"]["Rules"]
+        assert rule["Status"] == "Enabled" and rule["NoncurrentVersionTransitions"]
+        assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] > rule["NoncurrentVersionTransitions"][0]["TransitionInDays"]
+        assert rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] <= 7
+        assert "${AWS::AccountId}" in sub(p["BucketName"])
+        denies = [s for s in statements(policies[logical]) if s["Effect"] == "Deny"
+                  and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"]
+        assert denies, f"{logical} has no TLS-only policy"
+        if logical == artifact:
+            assert target(p["LoggingConfiguration"]["DestinationBucketName"]) in buckets
+        else:
+            # The access-log bucket: SSE-S3 (log delivery cannot use SSE-KMS), no logging of itself.
+            algo = p["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+            assert algo["SSEAlgorithm"] == "AES256"
+            assert [s["id"] for s in b["Metadata"]["checkov"]["skip"]] == ["CKV_AWS_18"]
+
+
+def test_ci_04_key_policy_admits_exactly_the_expected_principals():
+    p = project()
+    doc = res(key_logical())["Properties"]["KeyPolicy"]
+    seen = {}
+    for s in statements(doc):
+        assert s["Effect"] == "Allow" and s.get("Sid")
+        principal = s["Principal"]
+        if "Service" in principal:
+            service = sub(principal["Service"])
+            seen[service] = s
+            assert s.get("Condition"), f"{service} is admitted without a condition"
+            continue
+        arn = sub(principal["AWS"])
+        m = re.fullmatch(r"arn:\$\{AWS::Partition\}:iam::(\$\{AWS::AccountId\}|\d{12}):root", arn)
+        assert m, arn
+        seen[m.group(1)] = s
+    assert seen["${AWS::AccountId}"]["Action"] == "kms:*"
+    assert "logs.${AWS::Region}.${AWS::URLSuffix}" in seen
+    logs_arn = seen["logs.${AWS::Region}.${AWS::URLSuffix}"]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert sub(logs_arn).endswith(":log-group:/aws/codebuild/${AWS::StackName}-*")
+    assert seen["events.amazonaws.com"]["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    cross = {e["account_id"]: e for e in environments() if is_cross(e)} if "deploy" in wanted()["stages"] else {}
+    accounts = {k for k in seen if k.isdigit()}
+    assert accounts == set(cross)
+    for account, e in cross.items():
+        names = {sub(a) for a in seen[account]["Condition"]["ArnEquals"]["aws:PrincipalArn"]}
+        assert names == {f"arn:{PART}:iam::{account}:role/{p}-{e['name']}-pipeline-deploy",
+                         f"arn:{PART}:iam::{account}:role/{p}-{e['name']}-cfn-exec"}
+        assert set(as_list(seen[account]["Action"])) == {"kms:Decrypt", "kms:DescribeKey"}
+    assert set(seen) == {"${AWS::AccountId}", "logs.${AWS::Region}.${AWS::URLSuffix}", "events.amazonaws.com"} | accounts
+
+
+# ---------------------------------------------------------------- CI-05 CodeBuild projects
+
+def test_ci_05_one_codebuild_project_per_stage():
+    assert sorted(projects()) == sorted(expected_codebuild_stages())
+    for s, (_, r) in projects().items():
+        # <project>-pipeline-<stage> once deployed as <project>-pipeline.
+        assert sub(r["Properties"]["Name"]) == "${AWS::StackName}-" + s
+
+
+def test_ci_05_projects_are_small_encrypted_unprivileged_and_logged():
+    key = key_logical()
+    groups = set()
+    for s, (logical, r) in projects().items():
+        p = r["Properties"]
+        env = p["Environment"]
+        assert env["Type"] == "LINUX_CONTAINER"
+        assert env["PrivilegedMode"] is False
+        compute = param_default(target(env["ComputeType"])) if target(env["ComputeType"]) else env["ComputeType"]
+        assert compute == "BUILD_GENERAL1_SMALL"
+        image = tpl()["Parameters"][target(env["Image"])]
+        assert all(i.startswith("aws/codebuild/") for i in image["AllowedValues"])
+        assert target(p["EncryptionKey"]) == key
+        logs = p["LogsConfig"]["CloudWatchLogs"]
+        assert logs["Status"] == "ENABLED"
+        group = res(target(logs["GroupName"]))
+        assert group["Type"] == "AWS::Logs::LogGroup"
+        assert sub(group["Properties"]["LogGroupName"]) == "/aws/codebuild/${AWS::StackName}-" + s
+        assert target(group["Properties"]["KmsKeyId"]) == key
+        assert group["Properties"]["RetentionInDays"]
+        groups.add(target(logs["GroupName"]))
+    assert len(groups) == len(projects()), "every project has its own log group"
+
+
+def test_ci_05_dashboards_name_the_real_build_projects():
+    """CodeBuild metric widgets elsewhere (the monitoring dashboard) must name projects that exist."""
+    names = {sub(r["Properties"]["Name"]).replace("${AWS::StackName}", f"{project()}-pipeline")
+             for _, r in projects().values()}
+    for path in sorted((ROOT / "templates").glob("*.yaml")):
+        referenced = set(re.findall(r'"AWS/CodeBuild",\s*"\w+",\s*"ProjectName",\s*"([^"]+)"', path.read_text()))
+        assert referenced <= names, f"{path.name} charts CodeBuild projects {sorted(referenced - names)}; they are {sorted(names)}"
+
+
+def test_ci_05_no_plaintext_secrets_in_build_environments():
+    found = 0
+    for _, (logical, r) in projects().items():
+        for v in r["Properties"]["Environment"].get("EnvironmentVariables", []):
+            found += 1
+            if v.get("Type", "PLAINTEXT") == "PLAINTEXT":
+                assert not SECRET_NAME.search(v["Name"]), f"{logical}: {v['Name']} looks secret; use PARAMETER_STORE/SECRETS_MANAGER"
+                assert not SECRET_VALUE.search(str(v["Value"])), f"{logical}: {v['Name']} holds a secret-looking value"
+    for _, a in all_actions():
+        text = sub(a.get("Configuration", {}).get("EnvironmentVariables"))
+        for v in json.loads(text) if text else []:
+            found += 1
+            if v.get("type", "PLAINTEXT") == "PLAINTEXT":
+                assert not SECRET_NAME.search(v["name"]) and not SECRET_VALUE.search(v["value"])
+    assert found
+
+
+def test_ci_05_build_roles_are_least_privilege():
+    roles = set()
+    for s, (logical, r) in projects().items():
+        role_id = target(r["Properties"]["ServiceRole"])
+        roles.add(role_id)
+        role = res(role_id)["Properties"]
+        (trust,) = statements(role["AssumeRolePolicyDocument"])
+        assert trust["Principal"] == {"Service": "codebuild.amazonaws.com"}
+        assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+        for policy in role["Policies"]:
+            for st in statements(policy["PolicyDocument"]):
+                assert st.get("Sid") and st["Effect"] == "Allow"
+                for action in as_list(st["Action"]):
+                    assert action != "*" and not action.endswith(":*"), f"{logical}: {action}"
+                assert st["Resource"] != "*", f"{logical} {st['Sid']}: resource *"
+                if any(a.startswith("logs:") for a in as_list(st["Action"])):
+                    for resource in as_list(st["Resource"]):
+                        own = re.escape(":log-group:/aws/codebuild/${AWS::StackName}-" + s)
+                        assert re.search(own + r"(:\*)?$", sub(resource)), sub(resource)
+                if any(a.startswith("s3:") for a in as_list(st["Action"])):
+                    for resource in as_list(st["Resource"]):
+                        assert target(resource) == target(pipeline()["ArtifactStore"]["Location"]) or \
+                            sub(resource) == "${" + target(pipeline()["ArtifactStore"]["Location"]) + ".Arn}/*"
+    assert len(roles) == len(projects()), "every project has its own role"
+
+
+# ---------------------------------------------------------------- CI-06 buildspecs
+
+def test_ci_06_buildspecs_fail_fast():
+    for s in expected_codebuild_stages():
+        spec = buildspec(s)
+        assert spec["version"] == 0.2
+        assert spec["env"]["shell"] == "bash"
+        blocks = list(commands(spec))
+        assert blocks
+        for block in blocks:
+            # One block per phase: CodeBuild runs each list item in its own shell.
+            assert block.splitlines()[0].strip() == "set -euo pipefail", f"{s}: {block.splitlines()[0]}"
+            assert not re.search(r"\|\|\s*(true|echo|:)\b|set \+e", block), f"{s} swallows a failure"
+            check = subprocess.run(["bash", "-n"], input=block, text=True, capture_output=True)
+            assert check.returncode == 0, f"{s}: {check.stderr}"
+
+
+def test_ci_06_buildspecs_run_the_tools_and_upload_reports():
+    tools = {
+        "validate": [r'cfn-lint --regions "\$\{AWS_REGION\}" --include-checks I', r"templates/\*\.yaml"],
+        "test": [r"pytest tests/unit"],
+        "security_scan": [r"checkov --framework cloudformation", r"scripts/scan\.py"],
+        "build": [r"buildspecs/template_config\.py"],
+        "integration_test": [r"pytest tests/integration"],
+    }
+    for s in expected_codebuild_stages():
+        spec = buildspec(s)
+        text = "\n".join(commands(spec))
+        for pattern in tools[s]:
+            assert re.search(pattern, text), f"buildspecs/{s}.yml does not run {pattern}"
+        if s == "build":
+            assert {"templates/**/*", "build/template-config/**/*"} <= set(spec["artifacts"]["files"])
+            continue
+        assert "-r requirements-dev.txt" in text, f"{s}: tools are not installed from the pinned requirements"
+        reports = spec["reports"]
+        assert reports and all(r["file-format"] == "JUNITXML" for r in reports.values())
+        assert "--junitxml" in text or "junit" in text
+{%- if pipeline.has.deploy %}
+
+
+# ---------------------------------------------------------------- CI-07 deploy roles
+
+def exec_policies(tpl_doc, role_logical):
+    return [r["Properties"]["PolicyDocument"] for r in resources(tpl_doc, "AWS::IAM::ManagedPolicy").values()
+            if {"Ref": role_logical} in r["Properties"]["Roles"]]
+
+
+def role_named(tpl_doc, name):
+    found = [k for k, r in resources(tpl_doc, "AWS::IAM::Role").items() if sub(r["Properties"]["RoleName"]) == name]
+    assert len(found) == 1, f"no single role {name}"
+    return found[0]
+
+
+def deploy_actions(env):
+    return actions(f"Deploy-{env}", provider="CloudFormation")
+
+
+def test_ci_07_each_environment_deploys_with_its_own_execution_role():
+    p = project()
+    for e in environments():
+        env = e["name"]
+        for a in deploy_actions(env):
+            cfg = a["Configuration"]
+            if cfg["ActionMode"] != "CHANGE_SET_REPLACE":
+                continue
+            if is_cross(e):
+                assert sub(cfg["RoleArn"]) == f"arn:{PART}:iam::{e['account_id']}:role/{p}-{env}-cfn-exec"
+            else:
+                role = role_named(tpl(), f"{p}-{env}-cfn-exec")
+                assert target(cfg["RoleArn"]) == role
+                (trust,) = statements(res(role)["Properties"]["AssumeRolePolicyDocument"])
+                assert trust["Principal"] == {"Service": "cloudformation.amazonaws.com"}
+                assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+                assert len(exec_policies(tpl(), role)) == 3
+
+
+def test_ci_07_other_accounts_are_reached_only_through_their_deploy_role():
+    p = project()
+    pipeline_role = res(target(pipeline()["RoleArn"]))["Properties"]
+    # {p}-pipeline-role, the name deploy-role.yaml trusts, once deployed as {p}-pipeline.
+    assert sub(pipeline_role["RoleName"]) == "${AWS::StackName}-role"
+    assumable = {sub(r) for pol in pipeline_role["Policies"] for st in statements(pol["PolicyDocument"])
+                 if "sts:AssumeRole" in as_list(st["Action"]) for r in as_list(st["Resource"])}
+    expected = {f"arn:{PART}:iam::{e['account_id']}:role/{p}-{e['name']}-pipeline-deploy"
+                for e in environments() if is_cross(e)}
+    assert assumable == expected
+    for e in environments():
+        for a in deploy_actions(e["name"]):
+            if is_cross(e):
+                assert sub(a["RoleArn"]) == f"arn:{PART}:iam::{e['account_id']}:role/{p}-{e['name']}-pipeline-deploy"
+            else:
+                assert "RoleArn" not in a
+{%- if cross_account %}
+
+
+def test_ci_07_cross_account_deploy_role_trusts_only_the_pipeline_role():
+    p = project()
+    doc = template("deploy-role")
+    account = doc["Parameters"]["PipelineAccountId"]
+    assert account["AllowedPattern"] == "^([0-9]{12})?$" and account["Default"] == ""
+    (rule,) = doc["Rules"]["PipelineAccountIdIsGiven"]["Assertions"]
+    assert rule["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "PipelineAccountId"}, ""]}]}
+    deploy = res_of(doc, role_named(doc, f"{p}-{ENVREF}-pipeline-deploy"))
+    (trust,) = statements(deploy["AssumeRolePolicyDocument"])
+    principal = trust["Principal"]["AWS"]["Fn::If"]
+    assert principal[0] == "PipelineAccountGiven" and principal[2] == {"Ref": "AWS::NoValue"}
+    # The pipeline stack is deployed as <project>-pipeline; its role and bucket names follow.
+    stack = f"{p}-pipeline"
+    role_name = sub(res(target(pipeline()["RoleArn"]))["Properties"]["RoleName"]).replace("${AWS::StackName}", stack)
+    assert sub(principal[1]) == f"arn:{PART}:iam::{PIPEACCT}:role/{role_name}"
+    bucket = sub(res(target(pipeline()["ArtifactStore"]["Location"]))["Properties"]["BucketName"])
+    bucket = bucket.replace("${AWS::StackName}", stack).replace(ACCT, PIPEACCT)
+    read = [st for st in statements(deploy["Policies"][0]["PolicyDocument"]) if st["Sid"] == "ReadPipelineArtifacts"]
+    assert [sub(st["Resource"]) for st in read] == [f"arn:{PART}:s3:::{bucket}/*"]
+    assert trust["Action"] == "sts:AssumeRole"
+    granted = {a for st in statements(deploy["Policies"][0]["PolicyDocument"]) for a in as_list(st["Action"])}
+    assert {"cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet", "iam:PassRole",
+            "s3:GetObject", "kms:Decrypt"} <= granted
+    for st in statements(deploy["Policies"][0]["PolicyDocument"]):
+        if st["Sid"] == "ChangeSetsOfThisEnvironment":
+            assert sub(st["Resource"]).endswith(f":stack/{p}-{ENVREF}-*/*")
+        if st["Sid"] == "PassExecutionRoleToCloudFormation":
+            assert st["Condition"]["StringEquals"]["iam:PassedToService"] == "cloudformation.amazonaws.com"
+    for e in environments():
+        given = params(e["name"]).get("deploy-role")
+        if is_cross(e):
+            assert given == {"Parameters": {"EnvironmentName": e["name"]}}
+        else:
+            assert given is None, f"{e['name']} is in the pipeline account and needs no deploy-role stack"
+
+
+def res_of(doc, logical):
+    return doc["Resources"][logical]["Properties"]
+{%- endif %}
+
+
+READ_ONLY_OR_UNSCOPABLE = re.compile(
+    r"^(\w+:(Describe|List|Get)\w*\*?|kms:CreateKey|ecs:(Register|Deregister)TaskDefinition|cloudformation:ValidateTemplate)$")
+
+
+def execution_policy_sets():
+    """(env, [policy documents]) of every environment's execution role, with the env name substituted."""
+    p = project()
+    out = []
+    for e in environments():
+        env = e["name"]
+        if is_cross(e):
+            doc = template("deploy-role")
+            docs = exec_policies(doc, role_named(doc, f"{p}-{ENVREF}-cfn-exec"))
+        else:
+            docs = exec_policies(tpl(), role_named(tpl(), f"{p}-{env}-cfn-exec"))
+        text = json.dumps(docs).replace("${EnvironmentName}", env)
+        out.append((env, json.loads(text)))
+    return out
+
+
+def test_ci_07_execution_policies_are_scoped_to_their_environment():
+    p = project()
+    for env, docs in execution_policy_sets():
+        denied = set()
+        for doc in docs:
+            for st in statements(doc):
+                assert st.get("Sid"), f"{env}: statement without Sid"
+                for action in as_list(st["Action"]):
+                    assert action != "*" and not action.endswith(":*"), f"{env}: {action}"
+                if st["Effect"] == "Deny":
+                    denied |= {sub(r) for r in as_list(st["Resource"])}
+                    continue
+                if st["Resource"] == "*":
+                    # Only calls without resource-level permissions, or conditioned ones.
+                    assert st.get("Condition") or all(READ_ONLY_OR_UNSCOPABLE.match(a) for a in as_list(st["Action"])), st["Sid"]
+                    continue
+                for resource in as_list(st["Resource"]):
+                    text = sub(resource)
+                    if text.startswith("arn:${AWS::Partition}:iam::${AWS::AccountId}:") and "aws-service-role" not in text:
+                        assert f"/{p}-{env}-" in text, f"{env} {st['Sid']}: {text}"
+        # The role cannot widen its own permissions or those of the pipeline's roles.
+        assert f"arn:{PART}:iam::{ACCT}:role/{p}-{env}-cfn-exec" in denied
+        assert f"arn:{PART}:iam::{ACCT}:role/{p}-{env}-pipeline-deploy" in denied
+
+
+# Name property -> (action that creates it, ARN of the named resource); pseudo parameters as in the policies.
+NAMED = {
+    ("AWS::S3::Bucket", "BucketName"): ("s3:CreateBucket", "arn:${AWS::Partition}:s3:::{}"),
+    ("AWS::Logs::LogGroup", "LogGroupName"): ("logs:CreateLogGroup", "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:{}"),
+    ("AWS::IAM::Role", "RoleName"): ("iam:CreateRole", "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/{}"),
+    ("AWS::IAM::ManagedPolicy", "ManagedPolicyName"): ("iam:CreatePolicy", "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/{}"),
+    ("AWS::SNS::Topic", "TopicName"): ("sns:CreateTopic", "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:{}"),
+    ("AWS::CloudWatch::Alarm", "AlarmName"): ("cloudwatch:PutMetricAlarm", "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:{}"),
+    ("AWS::CloudWatch::Dashboard", "DashboardName"): ("cloudwatch:PutDashboard", "arn:${AWS::Partition}:cloudwatch::${AWS::AccountId}:dashboard/{}"),
+    ("AWS::CloudTrail::Trail", "TrailName"): ("cloudtrail:CreateTrail", "arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/{}"),
+    ("AWS::KMS::Alias", "AliasName"): ("kms:CreateAlias", "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:{}"),
+    ("AWS::RDS::DBInstance", "DBInstanceIdentifier"): ("rds:CreateDBInstance", "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:{}"),
+    ("AWS::RDS::DBCluster", "DBClusterIdentifier"): ("rds:CreateDBCluster", "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:{}"),
+    ("AWS::Lambda::Function", "FunctionName"): ("lambda:CreateFunction", "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:{}"),
+    ("AWS::SQS::Queue", "QueueName"): ("sqs:CreateQueue", "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:{}"),
+    ("AWS::ECS::Cluster", "ClusterName"): ("ecs:CreateCluster", "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/{}"),
+    ("AWS::AutoScaling::AutoScalingGroup", "AutoScalingGroupName"): (
+        "autoscaling:CreateAutoScalingGroup",
+        "arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:uuid:autoScalingGroupName/{}"),
+}
+
+
+def physical_name(doc, logical, env, stack):
+    """The name a resource gets in <project>-<env>-<stack>: its name property with the
+    environment, other resources' names and placeholders for pseudo parameters filled in;
+    <stack name>-<logical id>-<suffix> when it has none (CloudFormation's naming); None
+    when the name is computed in a way this test cannot follow."""
+    r = doc["Resources"][logical]
+    prop = next((p for (t, p) in NAMED if t == r["Type"]), None)
+    given = r.get("Properties", {}).get(prop) if prop else None
+    if given is None:
+        return f"{project()}-{env}-{stack}-{logical}-ABC123"
+    text = sub(given)
+    if text is None:
+        return None
+
+    def fill(match):
+        key = match.group(1)
+        if key == "EnvironmentName":
+            return env
+        if key in doc["Resources"] and key != logical:
+            return physical_name(doc, key, env, stack) or "x"
+        return "x"
+
+    return re.sub(r"\$\{([A-Za-z0-9.:]+)\}", fill, text)
+
+
+def test_ci_07_execution_policies_cover_every_stack_resource_name():
+    """Every named (or stack-named) resource of every environment stack can be created by the
+    execution role: a stack that renames a resource outside <project>-<env>-... fails here, not
+    in the middle of a production deployment."""
+    for env, docs in execution_policy_sets():
+        allows = [st for doc in docs for st in allow_statements(doc)]
+        for stack in DEPLOY_ORDER:
+            if stack not in params(env):
+                continue
+            doc = template(Path(TEMPLATE_OF[stack]).stem)
+            for logical, r in doc.get("Resources", {}).items():
+                for (type_, prop), (action, arn) in NAMED.items():
+                    if r["Type"] != type_:
+                        continue
+                    name = physical_name(doc, logical, env, stack)
+                    if name is None:
+                        continue
+                    wanted_arn = arn.replace("{}", name)
+                    ok = any(action_matches(st["Action"], action)
+                             and any(fnmatch.fnmatchcase(wanted_arn, sub(rsc).replace("[", "[[]"))
+                                     for rsc in as_list(st["Resource"]) if sub(rsc))
+                             for st in allows)
+                    assert ok, f"{env}: the execution role cannot {action} {wanted_arn} ({stack}:{logical})"
+
+
+# ---------------------------------------------------------------- CI-09 change sets
+
+def test_ci_09_every_environment_stack_deploys_through_a_change_set_in_order():
+    p = project()
+    for e in environments():
+        env = e["name"]
+        expected = [s for s in DEPLOY_ORDER if s in params(env)]
+        assert expected, f"params/{env}.json has no environment stack"
+        creates = actions(f"Deploy-{env}", mode="CHANGE_SET_REPLACE")
+        executes = actions(f"Deploy-{env}", mode="CHANGE_SET_EXECUTE")
+        assert [a["Configuration"]["StackName"] for a in creates] == [f"{p}-{env}-{s}" for s in expected]
+        assert [a["Configuration"]["StackName"] for a in executes] == [f"{p}-{env}-{s}" for s in expected]
+        assert not actions(f"Deploy-{env}", mode="CREATE_UPDATE"), "direct stack updates bypass change sets"
+
+
+def test_ci_09_change_sets_are_created_approved_then_executed():
+    for e in environments():
+        env = e["name"]
+        acts = stage(f"Deploy-{env}")["Actions"]
+        last = 0
+        for create in actions(f"Deploy-{env}", mode="CHANGE_SET_REPLACE"):
+            stack = create["Name"].removeprefix("CreateChangeSet-")
+            (execute,) = [a for a in acts if a["Name"] == f"ExecuteChangeSet-{stack}"]
+            assert create["Configuration"]["ChangeSetName"] == execute["Configuration"]["ChangeSetName"]
+            assert last < create["RunOrder"] < execute["RunOrder"]
+            approve = [a for a in acts if a["Name"] == f"Approve-{stack}"]
+            if e["approval"]:
+                assert create["RunOrder"] < approve[0]["RunOrder"] < execute["RunOrder"]
+            else:
+                assert not approve
+            last = execute["RunOrder"]
+
+
+def load_template_config():
+    spec = importlib.util.spec_from_file_location("template_config", ROOT / "buildspecs" / "template_config.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ci_09_change_sets_use_the_packaged_template_and_parameters(tmp_path):
+    load_template_config().write_configs(ROOT, tmp_path)
+    for e in environments():
+        env = e["name"]
+        for a in actions(f"Deploy-{env}", mode="CHANGE_SET_REPLACE"):
+            stack = a["Name"].removeprefix("CreateChangeSet-")
+            cfg = a["Configuration"]
+            assert cfg["TemplatePath"] == f"BuildOutput::{TEMPLATE_OF[stack]}"
+            assert (ROOT / TEMPLATE_OF[stack]).is_file()
+            artifact, path = cfg["TemplateConfiguration"].split("::")
+            assert artifact == "BuildOutput" and path == f"build/template-config/{env}/{stack}.json"
+            written = json.loads((tmp_path / env / f"{stack}.json").read_text())
+            assert written == {"Parameters": stack_params(env, stack)}
+            assert set(cfg["Capabilities"].split(",")) == {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"}
+
+
+def test_ci_09_template_configurations_are_built_before_the_first_deploy():
+    producers = [(s, a) for s, a in all_actions() if {"Name": "BuildOutput"} in a.get("OutputArtifacts", [])]
+    assert len(producers) == 1
+    stage_name, producer = producers[0]
+    names = [s["Name"] for s in pipeline()["Stages"]]
+    first_deploy = f"Deploy-{environments()[0]['name']}"
+    if "build" in wanted()["stages"]:
+        assert stage_name == "Build" and names.index("Build") < names.index(first_deploy)
+    else:
+        assert stage_name == first_deploy and producer["Name"] == "Package" and producer["RunOrder"] == 1
+    assert target(producer["Configuration"]["ProjectName"]) == projects()["build"][0]
+{%- endif %}
+
+
+# ---------------------------------------------------------------- CI-08 notifications
+
+def rules():
+    return {k: r["Properties"] for k, r in resources(tpl(), "AWS::Events::Rule").items()}
+
+
+def topic_of(rule):
+    (t,) = rule["Targets"]
+    return target(t["Arn"])
+
+
+def test_ci_08_pipeline_failure_is_sent_to_the_topic():
+    failed = [r for r in rules().values() if r["EventPattern"]["detail-type"] == ["CodePipeline Pipeline Execution State Change"]]
+    assert len(failed) == 1
+    pattern = failed[0]["EventPattern"]
+    assert pattern["source"] == ["aws.codepipeline"]
+    assert pattern["detail"]["state"] == ["FAILED"]
+    assert [target(x) for x in pattern["detail"]["pipeline"]] == [next(iter(resources(tpl(), "AWS::CodePipeline::Pipeline")))]
+    assert failed[0]["State"] == "ENABLED"
+    assert res(topic_of(failed[0]))["Type"] == "AWS::SNS::Topic"
+
+
+def test_ci_08_waiting_approvals_are_sent_to_the_topic():
+    waiting = [r for r in rules().values() if r["EventPattern"]["detail-type"] == ["CodePipeline Action Execution State Change"]]
+    needs_approval = "deploy" in wanted()["stages"] and any(e["approval"] for e in environments())
+    assert len(waiting) == (1 if needs_approval else 0)
+    for r in waiting:
+        assert r["EventPattern"]["detail"]["state"] == ["STARTED"]
+        assert r["EventPattern"]["detail"]["type"] == {"category": ["Approval"]}
+        assert res(topic_of(r))["Type"] == "AWS::SNS::Topic"
+
+
+def test_ci_08_eventbridge_may_publish_to_the_encrypted_topic():
+    topics = {topic_of(r) for r in rules().values()}
+    assert len(topics) == 1
+    topic = topics.pop()
+    (policy,) = [r["Properties"] for r in resources(tpl(), "AWS::SNS::TopicPolicy").values()]
+    assert [target(t) for t in policy["Topics"]] == [topic]
+    (allow,) = [s for s in statements(policy["PolicyDocument"]) if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"} and allow["Action"] == "sns:Publish"
+    assert sorted(target(a) for a in allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(rules())
+    assert allow["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    key_policy = res(key_logical())["Properties"]["KeyPolicy"]
+    events = [s for s in statements(key_policy) if s["Principal"].get("Service") == "events.amazonaws.com"]
+    assert events and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(as_list(events[0]["Action"]))
+    assert target(res(topic)["Properties"]["KmsMasterKeyId"]) == key_logical()

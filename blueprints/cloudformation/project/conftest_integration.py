@@ -21,6 +21,11 @@ PROJECT = ANSWERS["project"]["name"]
 ENVIRONMENTS = {e["name"]: e for e in ANSWERS["environments"]}
 
 
+# Error codes that mean "these credentials do not work", not "the stack is wrong".
+CREDENTIAL_ERRORS = {"InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "UnrecognizedClientException",
+                     "SignatureDoesNotMatch", "AccessDenied", "AccessDeniedException"}
+
+
 def stack_name(stack, env):
     """The CloudFormation stack a blueprint's stack is deployed as."""
     return f"{PROJECT}-{stack}" if stack == "pipeline" else f"{PROJECT}-{env}-{stack}"
@@ -89,9 +94,12 @@ def stack_outputs(aws):
                 checked_account.append(actual)
             found = cfn.describe_stacks(StackName=name)["Stacks"][0]
         except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
             if "does not exist" in str(exc):
                 hint = "make deploy-pipeline" if stack == "pipeline" else f"make deploy ENV={env_name}"
                 pytest.skip(f"stack {name} is not deployed; run {hint}")
+            if code in CREDENTIAL_ERRORS:
+                pytest.skip(f"AWS rejected the credentials ({code}); refresh them (e.g. aws sso login) or set AWS_PROFILE")
             raise
         except BotoCoreError as exc:
             pytest.skip(f"cannot reach CloudFormation with these credentials: {exc}")

@@ -136,8 +136,10 @@ def name_problem(tpl, rtype, key, value):
             continue
         if func == "Ref":
             target = option["Ref"]
-            if target in logical_ids or target in ("EnvironmentName", "AWS::StackName"):
+            if target in logical_ids or target == "AWS::StackName":
                 continue
+            if target == "EnvironmentName":
+                return f"{key} is the bare environment name; add the project: !Sub \"{PROJECT['name']}-${{EnvironmentName}}-...\""
             if target in declared:
                 return f"{key} is the parameter {target}; build it with !Sub from the project and ${{EnvironmentName}}"
             return f"{key} is Ref {target}, which is neither a resource nor EnvironmentName"
