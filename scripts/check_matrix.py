@@ -64,7 +64,9 @@ BUILTIN_REGIONS = [
 CFN_LINT_LINE = re.compile(
     r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+):\d+:\d+:(?P<rule>[EWI]\d+):(?P<msg>.*)$"
 )
-SECRET = re.compile(r"(?i)(password|secret)\s*[:=]\s*['\"]?[A-Za-z0-9/+]{8,}")
+# A key or assignment named password/secret with a literal value; `:secret:` inside
+# an ARN (arn:...:secretsmanager:...:secret:name) is a resource name, not a value.
+SECRET = re.compile(r"(?i)(?<!:)(password|secret)\s*[:=]\s*['\"]?[A-Za-z0-9/+]{8,}")
 SECRET_REFERENCES = ("{{resolve:", "ManageMasterUserPassword")
 PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)")
 

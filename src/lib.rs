@@ -363,6 +363,15 @@ fn new(args: NewArgs) -> Result<()> {
     }
 }
 
+/// `STACKWRIGHT_RENDER_TIMEOUT` (seconds) shortens the deadline, for tests.
+fn render_deadline() -> std::time::Duration {
+    std::env::var("STACKWRIGHT_RENDER_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(std::time::Duration::from_secs)
+        .unwrap_or(blueprint::RENDER_DEADLINE)
+}
+
 fn target_dir(args: &NewArgs, loaded: &answers::Loaded) -> PathBuf {
     args.out
         .clone()
@@ -387,7 +396,7 @@ fn generate_quiet(
     loaded: &answers::Loaded,
     blueprints: &[blueprint::Blueprint],
 ) -> Result<String> {
-    let plan = blueprint::render(loaded, blueprints)?;
+    let plan = blueprint::render_bounded(loaded, blueprints, render_deadline())?;
     let target = target_dir(args, loaded);
     if args.dry_run {
         return Ok(format!(

@@ -156,6 +156,37 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
     })
 }
 
+/// How long rendering may take before a blueprint is taken to be looping.
+pub const RENDER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// [`render`] on a worker thread with a deadline: a blueprint that loops
+/// (nested `range` loops, say) is refused with an error instead of hanging.
+/// On timeout the worker is left behind; the caller is expected to exit.
+pub fn render_bounded(
+    loaded: &answers::Loaded,
+    blueprints: &[Blueprint],
+    deadline: std::time::Duration,
+) -> Result<Plan> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (loaded, blueprints) = (loaded.clone(), blueprints.to_vec());
+    std::thread::Builder::new()
+        .name("render".into())
+        .spawn(move || {
+            let _ = tx.send(render(&loaded, &blueprints));
+        })
+        .map_err(|e| Error::blueprint("render", e.to_string()))?;
+    match rx.recv_timeout(deadline) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::blueprint(
+            "render",
+            format!("rendering took longer than {} s; a template loops without end (check nested loops in --blueprints templates)", deadline.as_secs()),
+        )),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err(Error::blueprint("render", "the renderer stopped unexpectedly"))
+        }
+    }
+}
+
 /// The resolved answers as stored in the project, with an editor schema header.
 pub fn stored_answers(a: &Answers) -> String {
     format!(

@@ -108,6 +108,7 @@ pub fn write(target: &Path, files: &[RenderedFile], force: bool) -> Result<Repor
         return Err(Error::TargetNotEmpty(target.to_path_buf()));
     }
 
+    remove_stale_staging(&parent, &name);
     let staging = parent.join(format!(".{name}{STAGING_MARK}{}", std::process::id()));
     let result = stage_and_move(target, &staging, files, existing && !empty);
     if staging.exists() {
@@ -115,6 +116,29 @@ pub fn write(target: &Path, files: &[RenderedFile], force: bool) -> Result<Repor
         let _ = fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// Staging directories left by a run that was killed (SIGKILL, power loss) are
+/// recognised by name and by their process being gone, and removed. Nothing
+/// else is ever deleted.
+fn remove_stale_staging(parent: &Path, name: &str) {
+    let prefix = format!(".{name}{STAGING_MARK}");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file_name
+            .strip_prefix(&prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = Path::new("/proc").is_dir() && Path::new(&format!("/proc/{pid}")).exists();
+        if !alive && pid != std::process::id() && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn stage_and_move(

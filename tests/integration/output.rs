@@ -248,3 +248,103 @@ fn values_with_yaml_and_markdown_syntax_stay_inert_in_every_format() {
     let back: serde_yaml::Value = serde_yaml::from_str(&stored).unwrap();
     assert_eq!(back["project"]["owner"].as_str(), Some(owner));
 }
+
+#[test]
+fn a_user_blueprint_that_loops_without_output_is_stopped() {
+    let start = std::time::Instant::now();
+    let mut cmd = assert_cmd::Command::cargo_bin("stackwright").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bp = dir.path().join("bp/cloudformation/spin");
+    std::fs::create_dir_all(&bp).unwrap();
+    std::fs::write(
+        bp.join("blueprint.yaml"),
+        "name: spin\ndescription: loops\nfiles:\n  - { template: t.txt, to: t.txt }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        bp.join("t.txt"),
+        "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}",
+    )
+    .unwrap();
+    let out = cmd
+        .current_dir(dir.path())
+        .env("STACKWRIGHT_CONFIG_DIR", dir.path().join("config"))
+        .env("STACKWRIGHT_RENDER_TIMEOUT", "2")
+        .args(["new", "--defaults", "--out", "proj", "--blueprints", "bp"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loops without end"));
+    assert!(!dir.path().join("proj").exists());
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+}
+
+/// A project big enough that writing it takes a while: 400 files per environment.
+fn big_blueprint(root: &std::path::Path) {
+    let bp = root.join("bp/cloudformation/bulk");
+    std::fs::create_dir_all(&bp).unwrap();
+    let mut manifest = String::from("name: bulk\ndescription: many files\nfiles:\n");
+    for i in 0..400 {
+        manifest.push_str(&format!("  - {{ template: f.txt, to: \"bulk/{{{{ env.name }}}}/f{i:03}.txt\", per_environment: true }}\n"));
+    }
+    std::fs::write(bp.join("blueprint.yaml"), manifest).unwrap();
+    std::fs::write(
+        bp.join("f.txt"),
+        "{% for i in range(end=200) %}{{ env.name }} {{ i }}\n{% endfor %}",
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_killed_run_leaves_the_target_absent_or_complete() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    big_blueprint(dir.path());
+    let bin = assert_cmd::cargo::cargo_bin("stackwright");
+    let run = |out: &str| {
+        std::process::Command::new(&bin)
+            .current_dir(dir.path())
+            .env("STACKWRIGHT_CONFIG_DIR", dir.path().join("config"))
+            .args(["new", "--defaults", "--out", out, "--blueprints", "bp"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    assert!(run("reference").wait().unwrap().success());
+    let reference = tree(&dir.path().join("reference"));
+    assert!(reference.len() > 800);
+    // Kill at spread-out points, from before parsing to after the move.
+    let mut outcomes = (0, 0);
+    for (i, delay_ms) in [0u64, 3, 7, 12, 20, 30, 45, 60, 90, 140].iter().enumerate() {
+        let out = format!("killed{i}");
+        let mut child = run(&out);
+        std::thread::sleep(Duration::from_millis(*delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let target = dir.path().join(&out);
+        if target.exists() {
+            assert_eq!(
+                tree(&target),
+                reference,
+                "{out}: partial project after SIGKILL at {delay_ms} ms"
+            );
+            outcomes.1 += 1;
+        } else {
+            outcomes.0 += 1;
+        }
+    }
+    eprintln!("absent: {}, complete: {}", outcomes.0, outcomes.1);
+    // A normal run afterwards clears the staging directories the killed runs left.
+    assert!(run("killed0").wait().unwrap().success() || dir.path().join("killed0").exists());
+    let stray: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".killed0.stackwright-staging-"))
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "stale staging directories remain: {stray:?}"
+    );
+}

@@ -484,10 +484,11 @@ def codebuild_projects():
     names = set()
     for res in resources(template("pipeline"), "AWS::CodeBuild::Project").values():
         name = res["Properties"].get("Name")
+        if isinstance(name, dict) and "Fn::Sub" in name and isinstance(name["Fn::Sub"], str):
+            name = name["Fn::Sub"]
         if isinstance(name, str):
-            names.add(name)
-        elif isinstance(name, dict) and "Fn::Sub" in name and isinstance(name["Fn::Sub"], str):
-            names.add(name["Fn::Sub"])
+            # The pipeline stack is deployed as <project>-pipeline.
+            names.add(name.replace("${AWS::StackName}", f"{PROJECT}-pipeline"))
     return names
 
 
