@@ -319,6 +319,8 @@ def prepare_checkov_dirs(res: Result, out: Path, templates: list[Path], env_para
                 problems.append(f"params/{env}.json: stack {stack!r} has no template (templates/{stack}.yaml)")
         for rel, template in decoded.items():
             stem = rel.with_suffix("").name
+            if env == "pipeline" and stem not in stacks:
+                continue  # params/pipeline.json configures only the pipeline-scope stacks
             values = stacks.get(stem, {})
             template = json.loads(json.dumps(template, default=str))  # deep, plain copy
             declared = template.get("Parameters") or {}
