@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Compare stackwright with cookiecutter and copier on the same template tree.
 #
-#   benches/compare.sh                 # ~3-6 minutes on 2 cores
-#   RUNS=20 benches/compare.sh         # more runs per measurement
+#   benches/compare.sh                 # ~2-5 minutes on 2 cores
+#   RUNS=30 benches/compare.sh         # more runs per measurement (default 15, at least 10 advised)
 #   SIZES="60" benches/compare.sh      # only the 60-file tree
 #   KEEP=1 benches/compare.sh          # keep the work directory (templates, outputs, raw JSON)
 #   STACKWRIGHT=/path/to/stackwright benches/compare.sh
+#   WHATIF_NOFSYNC=1 benches/compare.sh   # also time stackwright with fsync(2) as a no-op (needs cc)
 #
 # What it does:
 #  1. creates benches/.venv with pinned cookiecutter and copier; uses hyperfine
@@ -31,7 +32,7 @@ set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$BENCH_DIR/.." && pwd)"
-RUNS="${RUNS:-10}"
+RUNS="${RUNS:-15}"
 STARTUP_RUNS="${STARTUP_RUNS:-50}"
 SIZES="${SIZES:-10 60 300}"
 PYTHON="${PYTHON:-python3}"
@@ -100,6 +101,9 @@ else
     trap 'rm -rf "$WORK"' EXIT
 fi
 mkdir -p "$WORK/bin" "$WORK/out" "$WORK/json" "$WORK/xdg" "$WORK/cc"
+# Before every timed run: remove the output and flush dirty pages, so no run
+# pays for the writeback of the previous one.
+printf '#!/usr/bin/env bash\nrm -rf -- "$1"\nsync\n' >"$WORK/bin/prepare.sh"
 # A private copy: the binary in target/ may be rebuilt while this runs.
 cp "$SW_SRC" "$WORK/bin/stackwright"
 SW="$WORK/bin/stackwright"
@@ -377,7 +381,7 @@ print(f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024:.1f}")' "$@
 measure() {
     local label="$1" size="$2" runs="$3" outdir="$4"; shift 4
     local json="$WORK/json/${label// /_}-$size.json" prepare=""
-    [[ -n "$outdir" ]] && prepare="rm -rf $(printf '%q' "$outdir")"
+    [[ -n "$outdir" ]] && prepare="$(cmdline bash "$WORK/bin/prepare.sh" "$outdir")"
     log "timing $label ($size): $runs runs"
     if [[ -n "$HYPERFINE" ]]; then
         local args=(--style none --warmup 1 --runs "$runs" --export-json "$json" -N)
@@ -414,15 +418,30 @@ done
 "$SW" new --answers "$WORK/answers-3env.yaml" --out "$O/sw-3env-ref" >/dev/null
 
 measure "stackwright built-ins only" "-" "$RUNS" "$O/x" "$SW" new --defaults --out "$O/x"
+# What-if (WHATIF_NOFSYNC=1): stackwright with fsync(2) turned into a no-op by an
+# LD_PRELOAD shim, to show how much of its wall time is the per-file fsync.
+NOFSYNC=()
+if [[ -n "${WHATIF_NOFSYNC:-}" ]] && command -v cc >/dev/null 2>&1; then
+    printf 'int fsync(int fd){(void)fd;return 0;}\nint fdatasync(int fd){(void)fd;return 0;}\n' >"$WORK/nofsync.c"
+    cc -O2 -shared -fPIC -o "$WORK/nofsync.so" "$WORK/nofsync.c"
+    NOFSYNC=(env "LD_PRELOAD=$WORK/nofsync.so")
+    measure "what-if no fsync: stackwright built-ins only" "-" "$RUNS" "$O/x" "${NOFSYNC[@]}" "$SW" new --defaults --out "$O/x"
+fi
 for n in $SIZES; do
     T="$WORK/t$n"
     measure "stackwright" "$n" "$RUNS" "$O/x" "$SW" new --defaults --out "$O/x" --blueprints "$T/stackwright"
+    if (( ${#NOFSYNC[@]} )); then
+        measure "what-if no fsync: stackwright" "$n" "$RUNS" "$O/x" "${NOFSYNC[@]}" "$SW" new --defaults --out "$O/x" --blueprints "$T/stackwright"
+    fi
     measure "cookiecutter" "$n" "$RUNS" "$O/x" "$COOKIECUTTER" --no-input -o "$O/x" "$T/cookiecutter"
     measure "copier" "$n" "$RUNS" "$O/x" "$COPIER" copy --quiet --defaults --overwrite "$T/copier" "$O/x"
     measure "cp -r (stackwright output)" "$n" "$RUNS" "$O/x" cp -r "$O/sw-ref-$n" "$O/x"
     measure "cp -r (tree only)" "$n" "$RUNS" "$O/x" cp -r "$O/sw-ref-$n/bench" "$O/x"
 done
 measure "stackwright 3 envs" "full" "$RUNS" "$O/x" "$SW" new --answers "$WORK/answers-3env.yaml" --out "$O/x"
+if (( ${#NOFSYNC[@]} )); then
+    measure "what-if no fsync: stackwright 3 envs" "full" "$RUNS" "$O/x" "${NOFSYNC[@]}" "$SW" new --answers "$WORK/answers-3env.yaml" --out "$O/x"
+fi
 measure "cp -r (3-env output)" "full" "$RUNS" "$O/x" cp -r "$O/sw-3env-ref" "$O/x"
 measure "stackwright --version" "-" "$STARTUP_RUNS" "" "$SW" --version
 
@@ -474,6 +493,17 @@ for n in sizes:
         print(f"| {label} | {n} | {ms(med)} | {ratio(med, sw)} | {rss:.1f} |")
 b_med, b_rss = R[("stackwright built-ins only", "-")]
 print(f"| stackwright built-ins only (`--defaults`, no user blueprint) | - | {ms(b_med)} | - | {b_rss:.1f} |")
+W = "what-if no fsync: "
+if (W + "stackwright built-ins only", "-") in R:
+    print("\nWhat-if (WHATIF_NOFSYNC=1): the same stackwright runs with fsync(2) made a no-op by an LD_PRELOAD shim"
+          " (not a supported mode; it shows what the per-file fsync costs):\n")
+    print("| size (files) | stackwright ms | without fsync ms | cookiecutter / without | copier / without |")
+    print("|---|---:|---:|---:|---:|")
+    wb = R[(W + "stackwright built-ins only", "-")][0]
+    print(f"| built-ins only | {ms(b_med)} | {ms(wb)} | - | - |")
+    for n in sizes:
+        sw, wn = R[("stackwright", n)][0], R[(W + "stackwright", n)][0]
+        print(f"| {n} | {ms(sw)} | {ms(wn)} | {ratio(R[('cookiecutter', n)][0], wn)} | {ratio(R[('copier', n)][0], wn)} |")
 
 print("\nUser-blueprint cost = stackwright with `--blueprints` minus stackwright built-ins only:\n")
 print("| size (files) | stackwright raw ms | user-blueprint cost ms | cookiecutter / raw | copier / raw | cookiecutter / cost | copier / cost |")
@@ -492,6 +522,9 @@ print(f"\nFull built-in stack, 3 environments, every blueprint on "
 print("| command | median ms | ratio vs cp -r | peak RSS MB |")
 print("|---|---:|---:|---:|")
 print(f"| stackwright new --answers (3 envs) | {ms(f_med)} | {ratio(f_med, c_med)} | {f_rss:.1f} |")
+if (W + "stackwright 3 envs", "full") in R:
+    w_med, w_rss = R[(W + "stackwright 3 envs", "full")]
+    print(f"| what-if: same, fsync made a no-op | {ms(w_med)} | {ratio(w_med, c_med)} | {w_rss:.1f} |")
 print(f"| cp -r of its output | {ms(c_med)} | 1.00x | {c_rss:.1f} |")
 print(f"| stackwright --version | {ms(v_med)} | - | {v_rss:.1f} |")
 
@@ -505,7 +538,7 @@ if "60" in sizes:
           f"({worst / sw:.1f}x vs the faster peer); {verdict(cost > 0 and worst / cost >= 30)} on the user-blueprint cost "
           f"({(worst / cost) if cost > 0 else float('inf'):.1f}x)")
 print(f"- full 3-env stack within 3x of cp -r: {verdict(f_med <= 3 * c_med)} ({f_med / c_med:.2f}x)")
-all_rss = [v[1] for (label, _), v in R.items() if label.startswith("stackwright")]
+all_rss = [v[1] for (label, _), v in R.items() if label.startswith("stackwright") and "--version" not in label]
 print(f"- peak RSS < 30 MB: {verdict(max(all_rss) < 30)} (max {max(all_rss):.1f} MB over every stackwright run)")
 print(f"- startup (--version) a few ms: {verdict(v_med < 5)} ({v_med:.2f} ms)")
 PY
