@@ -61,10 +61,11 @@ apt_install() {
              && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
 }
 
-if ! command -v hyperfine >/dev/null 2>&1; then
+if [[ -z "${NO_HYPERFINE:-}" ]] && ! command -v hyperfine >/dev/null 2>&1; then
     apt_install hyperfine || log "hyperfine not available: using the built-in timing loop"
 fi
 HYPERFINE="$(command -v hyperfine || true)"
+[[ -n "${NO_HYPERFINE:-}" ]] && HYPERFINE=""   # force the built-in timing loop
 if [[ ! -x /usr/bin/time ]]; then
     apt_install time || log "/usr/bin/time not available: peak RSS via Python getrusage"
 fi
@@ -397,6 +398,7 @@ measure() {
 }
 
 O="$WORK/out"
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Reference outputs, and proof that the three tools write the same bytes.
 for n in $SIZES; do
@@ -426,6 +428,8 @@ if [[ -n "${WHATIF_NOFSYNC:-}" ]] && command -v cc >/dev/null 2>&1; then
     cc -O2 -shared -fPIC -o "$WORK/nofsync.so" "$WORK/nofsync.c"
     NOFSYNC=(env "LD_PRELOAD=$WORK/nofsync.so")
     measure "what-if no fsync: stackwright built-ins only" "-" "$RUNS" "$O/x" "${NOFSYNC[@]}" "$SW" new --defaults --out "$O/x"
+elif [[ -n "${WHATIF_NOFSYNC:-}" ]]; then
+    log "WHATIF_NOFSYNC: no C compiler (cc) found, skipping the what-if rows"
 fi
 for n in $SIZES; do
     T="$WORK/t$n"
@@ -458,6 +462,7 @@ measure "stackwright --version" "-" "$STARTUP_RUNS" "" "$SW" --version
     echo "python=$("$VENV/bin/python" --version 2>&1)"
     if [[ -n "$HYPERFINE" ]]; then echo "timer=$("$HYPERFINE" --version)"; else echo "timer=python timing loop"; fi
     echo "runs=$RUNS"
+    echo "load=$LOAD_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end"
     echo "files_3env=$(find "$O/sw-3env-ref" -type f | wc -l)"
     echo "bytes_3env=$(du -sb "$O/sw-3env-ref" | cut -f1)"
     echo "files_builtin=$(find "$O/sw-builtin-ref" -type f | wc -l)"
@@ -479,7 +484,8 @@ print(f"\n## stackwright vs cookiecutter vs copier ({meta['date']})\n")
 print(f"Machine: {meta['nproc']} cores, {meta['cpu']}, {meta['ram']} RAM. "
       f"{meta['stackwright']}, cookiecutter {meta['cookiecutter']}, copier {meta['copier']} "
       f"({meta['python']}). Timer: {meta['timer']}, median of {meta['runs']} runs, "
-      f"fresh output directory each run.\n")
+      f"fresh output directory each run (removed, then `sync`, before each). "
+      f"Load average (1/5/15 min): {meta['load']}; other work on the machine, CPU or disk, skews the results.\n")
 print("Same template tree for every tool (Jinja2/Tera common syntax: variables, if, for;"
       " 2-4 KB per file). stackwright always renders its built-in blueprints too"
       f" ({meta['files_builtin']} files with --defaults), so its raw time includes them;"
@@ -497,13 +503,17 @@ W = "what-if no fsync: "
 if (W + "stackwright built-ins only", "-") in R:
     print("\nWhat-if (WHATIF_NOFSYNC=1): the same stackwright runs with fsync(2) made a no-op by an LD_PRELOAD shim"
           " (not a supported mode; it shows what the per-file fsync costs):\n")
-    print("| size (files) | stackwright ms | without fsync ms | cookiecutter / without | copier / without |")
-    print("|---|---:|---:|---:|---:|")
+    print("| size (files) | stackwright ms | without fsync ms | cookiecutter / without | copier / without "
+          "| user-blueprint cost without fsync ms | cookiecutter / that | copier / that |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     wb = R[(W + "stackwright built-ins only", "-")][0]
-    print(f"| built-ins only | {ms(b_med)} | {ms(wb)} | - | - |")
+    print(f"| built-ins only | {ms(b_med)} | {ms(wb)} | - | - | - | - | - |")
     for n in sizes:
         sw, wn = R[("stackwright", n)][0], R[(W + "stackwright", n)][0]
-        print(f"| {n} | {ms(sw)} | {ms(wn)} | {ratio(R[('cookiecutter', n)][0], wn)} | {ratio(R[('copier', n)][0], wn)} |")
+        cc, cp = R[("cookiecutter", n)][0], R[("copier", n)][0]
+        wc = max(wn - wb, 0.0)
+        print(f"| {n} | {ms(sw)} | {ms(wn)} | {ratio(cc, wn)} | {ratio(cp, wn)} "
+              f"| {ms(wc)} | {ratio(cc, wc)} | {ratio(cp, wc)} |")
 
 print("\nUser-blueprint cost = stackwright with `--blueprints` minus stackwright built-ins only:\n")
 print("| size (files) | stackwright raw ms | user-blueprint cost ms | cookiecutter / raw | copier / raw | cookiecutter / cost | copier / cost |")
