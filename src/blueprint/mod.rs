@@ -102,10 +102,10 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
         }
     }
     files.extend(render_params(&tera, &applied, &tctx, &ctx)?);
-    check_syntax(&files)?;
-    check_parameters(&stacks, &files)?;
+    let parsed = check_syntax(&files)?;
+    check_parameters(&stacks, &files, &parsed)?;
 
-    let skips = find_skips(&files);
+    let skips = find_skips(&parsed);
     let controls = collect_controls(&tera, &applied, &tctx, &files)?;
 
     let mut summary_ctx = tctx.clone();
@@ -120,7 +120,10 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
     summary_ctx.insert("controls", &controls);
     summary_ctx.insert("skips", &skips);
     summary_ctx.insert("files", &listed);
-    summary_ctx.insert("stack_parameters", &stack_parameters(&stacks, &files));
+    summary_ctx.insert(
+        "stack_parameters",
+        &stack_parameters(&stacks, &files, &parsed),
+    );
     for bp in &applied {
         for spec in bp.manifest.files.iter().filter(|s| s.summary) {
             render_spec(&tera, bp, spec, &summary_ctx, &ctx, &mut files)?;
@@ -215,7 +218,8 @@ fn chain(err: &dyn std::error::Error) -> String {
     msg
 }
 
-fn build_tera(a: &Answers, blueprints: &[Blueprint]) -> Result<Tera> {
+/// A Tera instance with stackwright's filters and functions, no templates yet.
+fn new_tera(a: &Answers) -> Tera {
     let mut tera = Tera::new();
     tera.autoescape_on(Vec::<&str>::new());
     tera.register_filter("yaml_str", |s: &str, _: Kwargs, _: &State| quote(s));
@@ -236,13 +240,26 @@ fn build_tera(a: &Answers, blueprints: &[Blueprint]) -> Result<Tera> {
     tera.register_function("cfn_tags_map", move |_: Kwargs, _: &State| {
         cfn_tags_map(&fixed)
     });
+    tera
+}
 
+fn build_tera(a: &Answers, blueprints: &[Blueprint]) -> Result<Tera> {
+    let mut tera = new_tera(a);
     let mut templates = Vec::new();
     for bp in blueprints {
         for (path, text) in &bp.files {
             templates.push((tname(bp, path), text.as_str()));
         }
     }
+    // One call: adding templates one at a time re-checks every earlier template each time.
+    if tera
+        .add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), *t)))
+        .is_ok()
+    {
+        return Ok(tera);
+    }
+    // Something is wrong: add them one by one so the message names the template.
+    let mut tera = new_tera(a);
     for (name, text) in templates {
         tera.add_raw_template(&name, text).map_err(|e| {
             Error::blueprint(
@@ -495,7 +512,7 @@ fn render_params(
 
 /// Every parameter a params file passes is declared by its template, and every
 /// template parameter without a default is passed.
-fn check_parameters(stacks: &[StackDoc], files: &[RenderedFile]) -> Result<()> {
+fn check_parameters(stacks: &[StackDoc], files: &[RenderedFile], parsed: &Parsed) -> Result<()> {
     let find = |path: &str| files.iter().find(|f| f.path == path);
     for st in stacks {
         let Some(tpl) = find(&st.template) else {
@@ -507,8 +524,7 @@ fn check_parameters(stacks: &[StackDoc], files: &[RenderedFile]) -> Result<()> {
                 ),
             ));
         };
-        let doc = crate::yaml::parse_any(std::str::from_utf8(&tpl.content).unwrap_or_default())
-            .unwrap_or_default();
+        let doc = parsed.get(&tpl.path).cloned().unwrap_or_default();
         let declared: BTreeMap<String, bool> = doc
             .get("Parameters")
             .and_then(|p| p.as_mapping())
@@ -592,7 +608,11 @@ fn scalar_text(v: &serde_yaml::Value) -> String {
 }
 
 /// Every stack's parameters with their constraints and each environment's value.
-fn stack_parameters(stacks: &[StackDoc], files: &[RenderedFile]) -> Vec<StackParamsDoc> {
+fn stack_parameters(
+    stacks: &[StackDoc],
+    files: &[RenderedFile],
+    parsed: &Parsed,
+) -> Vec<StackParamsDoc> {
     let params: Vec<(String, serde_json::Value)> = files
         .iter()
         .filter_map(|f| {
@@ -605,8 +625,7 @@ fn stack_parameters(stacks: &[StackDoc], files: &[RenderedFile]) -> Vec<StackPar
         let Some(tpl) = files.iter().find(|f| f.path == st.template) else {
             continue;
         };
-        let doc = crate::yaml::parse_any(std::str::from_utf8(&tpl.content).unwrap_or_default())
-            .unwrap_or_default();
+        let doc = parsed.get(&tpl.path).cloned().unwrap_or_default();
         let Some(map) = doc.get("Parameters").and_then(|p| p.as_mapping()) else {
             continue;
         };
@@ -651,8 +670,13 @@ fn stack_parameters(stacks: &[StackDoc], files: &[RenderedFile]) -> Vec<StackPar
     out
 }
 
-/// Every YAML and JSON file must parse before anything is written.
-fn check_syntax(files: &[RenderedFile]) -> Result<()> {
+/// Rendered YAML documents by path, each parsed once.
+type Parsed = BTreeMap<String, serde_yaml::Value>;
+
+/// Every YAML and JSON file must parse before anything is written; the parsed
+/// YAML is kept for the checks and documentation that read templates.
+fn check_syntax(files: &[RenderedFile]) -> Result<Parsed> {
+    let mut parsed = Parsed::new();
     for f in files {
         let text = std::str::from_utf8(&f.content).map_err(|_| {
             Error::blueprint(&f.blueprint, format!("{} is not valid UTF-8", f.path))
@@ -662,7 +686,13 @@ fn check_syntax(files: &[RenderedFile]) -> Result<()> {
                 .err()
                 .map(|e| e.to_string())
         } else if f.path.ends_with(".yaml") || f.path.ends_with(".yml") {
-            crate::yaml::parse_any(text).err()
+            match crate::yaml::parse_any(text) {
+                Ok(doc) => {
+                    parsed.insert(f.path.clone(), doc);
+                    None
+                }
+                Err(e) => Some(e),
+            }
         } else {
             None
         };
@@ -673,20 +703,14 @@ fn check_syntax(files: &[RenderedFile]) -> Result<()> {
             ));
         }
     }
-    Ok(())
+    Ok(parsed)
 }
 
 /// Inline checkov skips (`Metadata.checkov.skip`) of every rendered template.
-fn find_skips(files: &[RenderedFile]) -> Vec<SkipDoc> {
+fn find_skips(parsed: &Parsed) -> Vec<SkipDoc> {
     use serde_yaml::Value;
     let mut skips = Vec::new();
-    for f in files.iter().filter(|f| {
-        f.path.starts_with("templates/") && (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))
-    }) {
-        let Ok(doc) = crate::yaml::parse_any(std::str::from_utf8(&f.content).unwrap_or_default())
-        else {
-            continue;
-        };
+    for (path, doc) in parsed.iter().filter(|(p, _)| p.starts_with("templates/")) {
         let Some(Value::Mapping(resources)) = doc.get("Resources") else {
             continue;
         };
@@ -705,7 +729,7 @@ fn find_skips(files: &[RenderedFile]) -> Vec<SkipDoc> {
                         .and_then(Value::as_str)
                         .unwrap_or_default()
                         .to_string(),
-                    file: f.path.clone(),
+                    file: path.clone(),
                     resource: name.as_str().unwrap_or_default().to_string(),
                     reason: item
                         .get("comment")
