@@ -473,17 +473,11 @@ pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
     }
 
     // Network.
-    if region_known {
-        v.push(
-            "network.availability_zones",
-            availability_zones(a.network.availability_zones, &a.region),
-        );
-    } else {
-        v.push(
-            "network.availability_zones",
-            availability_zones(a.network.availability_zones, ""),
-        );
-    }
+    let az_region = if region_known { a.region.as_str() } else { "" };
+    v.push(
+        "network.availability_zones",
+        availability_zones(a.network.availability_zones, az_region),
+    );
     let mut seen_ep = BTreeSet::new();
     for (i, ep) in a.network.endpoints.iter().enumerate() {
         v.push(&format!("network.endpoints[{i}]"), endpoint(ep));

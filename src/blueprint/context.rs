@@ -160,6 +160,10 @@ pub struct PipelineCtx {
     pub has: BTreeMap<String, bool>,
     pub notification_email: String,
     pub any_approval: bool,
+    /// Stages that run as CodeBuild projects, in pipeline order: every answered stage
+    /// except `deploy` (CloudFormation actions), plus `build` whenever there is a deploy
+    /// (it packages the per-stack template configurations).
+    pub codebuild_stages: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -317,6 +321,20 @@ impl Context {
             .collect::<Vec<_>>();
 
         let stages: Vec<String> = a.pipeline.stages.iter().map(|s| s.to_string()).collect();
+        let codebuild_stages = [
+            Stage::Validate,
+            Stage::Test,
+            Stage::SecurityScan,
+            Stage::Build,
+            Stage::IntegrationTest,
+        ]
+        .into_iter()
+        .filter(|s| {
+            a.pipeline.stages.contains(s)
+                || (*s == Stage::Build && a.pipeline.stages.contains(&Stage::Deploy))
+        })
+        .map(|s| s.to_string())
+        .collect();
         let has = Stage::NAMES
             .iter()
             .map(|n| (n.to_string(), stages.iter().any(|s| s == n)))
@@ -404,6 +422,7 @@ impl Context {
                 has,
                 notification_email: a.pipeline.notification_email.clone(),
                 any_approval: a.environments.iter().any(|e| e.approval),
+                codebuild_stages,
             },
             app: AppCtx {
                 enabled: a.app.kind != AppKind::None,
