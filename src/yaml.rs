@@ -485,7 +485,7 @@ pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String>
 
 /// Parses YAML that may contain CloudFormation short-form tags (`!Ref`), for
 /// checking rendered output. Tags are kept as tagged values.
-pub fn parse_any(text: &str) -> Result<serde_yaml::Value, String> {
+pub fn parse_any<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
     serde_yaml::from_str(text).map_err(|e| e.to_string())
 }
 

@@ -9,7 +9,8 @@ pub mod source;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use serde::Serialize;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use tera::{Kwargs, State, Tera};
 
 use crate::answers::{self, Answers};
@@ -77,38 +78,70 @@ pub struct Plan {
 }
 
 /// Renders every applicable blueprint for these (validated) answers.
+///
+/// Blueprints are compiled, files rendered and rendered YAML parsed on all
+/// cores; every step that combines blueprints (stacks, parameters, controls,
+/// summaries) runs after them in a fixed order, so the output does not depend
+/// on scheduling.
 pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan> {
     let a = &loaded.answers;
     let ctx = Context::new(a);
     let mut tctx =
         tera::Context::from_serialize(&ctx).map_err(|e| Error::blueprint("context", chain(&e)))?;
     tctx.insert("warnings", &loaded.warnings);
-    let tera = build_tera(a, blueprints)?;
+    // Conditions, paths and parameter expressions are small inline templates:
+    // a Tera without blueprint templates evaluates them.
+    let exprs = new_tera(a);
 
     let mut applied = Vec::new();
     for bp in blueprints {
-        if eval_when(&tera, bp, bp.manifest.when.as_deref(), &tctx)? {
+        if eval_when(&exprs, bp, bp.manifest.when.as_deref(), &tctx)? {
             applied.push(bp);
         }
     }
+    // Each blueprint gets its own Tera: templates include only their own folder.
+    let compiled: Vec<Tera> = applied
+        .par_iter()
+        .map(|bp| build_tera(a, bp))
+        .collect::<Result<_>>()?;
 
-    let stacks = collect_stacks(&tera, &applied, &tctx)?;
+    let stacks = collect_stacks(&exprs, &applied, &tctx)?;
     tctx.insert("stacks", &stacks);
+    let env_ctxs: Vec<tera::Context> = ctx
+        .environments
+        .iter()
+        .map(|env| {
+            let mut c = tctx.clone();
+            c.insert("env", env);
+            c
+        })
+        .collect();
 
-    let mut files: Vec<RenderedFile> = Vec::new();
-    for bp in &applied {
+    let mut jobs = Vec::new();
+    for (bp, tera) in applied.iter().zip(&compiled) {
         for spec in bp.manifest.files.iter().filter(|s| !s.summary) {
-            render_spec(&tera, bp, spec, &tctx, &ctx, &mut files)?;
+            if spec.per_environment {
+                jobs.extend(env_ctxs.iter().map(|c| (*bp, tera, spec, c)));
+            } else {
+                jobs.push((*bp, tera, spec, &tctx));
+            }
         }
     }
-    files.extend(render_params(&tera, &applied, &tctx, &ctx)?);
-    let parsed = check_syntax(&files)?;
-    check_parameters(&stacks, &files, &parsed)?;
+    let mut files: Vec<RenderedFile> = jobs
+        .par_iter()
+        .map(|(bp, tera, spec, c)| render_spec(&exprs, tera, bp, spec, c))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    files.extend(render_params(&exprs, &applied, &tctx, &env_ctxs, &ctx)?);
+    let parsed = check_syntax(&files, &stacks)?;
+    let params = parse_params(&files);
+    check_parameters(&stacks, &files, &parsed, &params)?;
 
     let skips = find_skips(&parsed);
-    let controls = collect_controls(&tera, &applied, &tctx, &files)?;
+    let controls = collect_controls(&exprs, &applied, &tctx, &files)?;
 
-    let mut summary_ctx = tctx.clone();
     let mut listed: Vec<FileDoc> = files
         .iter()
         .map(|f| FileDoc {
@@ -117,16 +150,17 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
         })
         .collect();
     listed.sort_by(|x, y| x.path.cmp(&y.path));
+    let mut summary_ctx = tctx;
     summary_ctx.insert("controls", &controls);
     summary_ctx.insert("skips", &skips);
     summary_ctx.insert("files", &listed);
     summary_ctx.insert(
         "stack_parameters",
-        &stack_parameters(&stacks, &files, &parsed),
+        &stack_parameters(&stacks, &parsed, &params),
     );
-    for bp in &applied {
+    for (bp, tera) in applied.iter().zip(&compiled) {
         for spec in bp.manifest.files.iter().filter(|s| s.summary) {
-            render_spec(&tera, bp, spec, &summary_ctx, &ctx, &mut files)?;
+            files.extend(render_spec(&exprs, tera, bp, spec, &summary_ctx)?);
         }
     }
 
@@ -144,7 +178,7 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
 
     let mut seen = BTreeMap::new();
     for f in &files {
-        if let Some(other) = seen.insert(f.path.clone(), f.blueprint.clone()) {
+        if let Some(other) = seen.insert(f.path.as_str(), f.blueprint.as_str()) {
             return Err(Error::blueprint(
                 &f.blueprint,
                 format!("writes {}, which blueprint {other} also writes", f.path),
@@ -243,14 +277,14 @@ fn new_tera(a: &Answers) -> Tera {
     tera
 }
 
-fn build_tera(a: &Answers, blueprints: &[Blueprint]) -> Result<Tera> {
+/// A Tera holding one blueprint's templates, named `<blueprint>/<path>`.
+fn build_tera(a: &Answers, bp: &Blueprint) -> Result<Tera> {
     let mut tera = new_tera(a);
-    let mut templates = Vec::new();
-    for bp in blueprints {
-        for (path, text) in &bp.files {
-            templates.push((tname(bp, path), text.as_str()));
-        }
-    }
+    let templates: Vec<(String, &str)> = bp
+        .files
+        .iter()
+        .map(|(path, text)| (tname(bp, path), text.as_str()))
+        .collect();
     // One call: adding templates one at a time re-checks every earlier template each time.
     if tera
         .add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), *t)))
@@ -262,10 +296,7 @@ fn build_tera(a: &Answers, blueprints: &[Blueprint]) -> Result<Tera> {
     let mut tera = new_tera(a);
     for (name, text) in templates {
         tera.add_raw_template(&name, text).map_err(|e| {
-            Error::blueprint(
-                name.split('/').next().unwrap_or_default(),
-                format!("template {name}: {}", chain(&e)),
-            )
+            Error::blueprint(&bp.manifest.name, format!("template {name}: {}", chain(&e)))
         })?;
     }
     Ok(tera)
@@ -370,47 +401,32 @@ impl Write for Capped {
     }
 }
 
+/// One file spec rendered with one context; `None` when its condition is false.
 fn render_spec(
+    exprs: &Tera,
     tera: &Tera,
     bp: &Blueprint,
     spec: &manifest::FileSpec,
-    tctx: &tera::Context,
-    ctx: &Context,
-    out: &mut Vec<RenderedFile>,
-) -> Result<()> {
+    c: &tera::Context,
+) -> Result<Option<RenderedFile>> {
     let bp_err = |what: &str, e: &dyn std::error::Error| {
         Error::blueprint(&bp.manifest.name, format!("{what}: {}", chain(e)))
     };
-    let contexts: Vec<tera::Context> = if spec.per_environment {
-        ctx.environments
-            .iter()
-            .map(|env| {
-                let mut c = tctx.clone();
-                c.insert("env", env);
-                c
-            })
-            .collect()
-    } else {
-        vec![tctx.clone()]
-    };
-    for c in contexts {
-        if !eval_when(tera, bp, spec.when.as_deref(), &c)? {
-            continue;
-        }
-        let path = tera
-            .render_str(&spec.to, &c, false)
-            .map_err(|e| bp_err(&format!("output path `{}`", spec.to), &e))?;
-        let path = safe_relative_path(&path)?;
-        let mut buf = Capped(Vec::new());
-        tera.render_to(&tname(bp, &spec.template), &c, &mut buf)
-            .map_err(|e| bp_err(&format!("rendering {} for {path}", spec.template), &e))?;
-        out.push(RenderedFile {
-            path,
-            content: buf.0,
-            blueprint: bp.manifest.name.clone(),
-        });
+    if !eval_when(exprs, bp, spec.when.as_deref(), c)? {
+        return Ok(None);
     }
-    Ok(())
+    let path = exprs
+        .render_str(&spec.to, c, false)
+        .map_err(|e| bp_err(&format!("output path `{}`", spec.to), &e))?;
+    let path = safe_relative_path(&path)?;
+    let mut buf = Capped(Vec::new());
+    tera.render_to(&tname(bp, &spec.template), c, &mut buf)
+        .map_err(|e| bp_err(&format!("rendering {} for {path}", spec.template), &e))?;
+    Ok(Some(RenderedFile {
+        path,
+        content: buf.0,
+        blueprint: bp.manifest.name.clone(),
+    }))
 }
 
 fn collect_stacks(
@@ -440,6 +456,7 @@ fn render_params(
     tera: &Tera,
     applied: &[&Blueprint],
     tctx: &tera::Context,
+    env_ctxs: &[tera::Context],
     ctx: &Context,
 ) -> Result<Vec<RenderedFile>> {
     use manifest::Scope;
@@ -468,9 +485,7 @@ fn render_params(
     };
     let mut out = Vec::new();
     let mut pipeline: Params = BTreeMap::new();
-    for env in &ctx.environments {
-        let mut c = tctx.clone();
-        c.insert("env", env);
+    for (env, c) in ctx.environments.iter().zip(env_ctxs) {
         let mut params: Params = BTreeMap::new();
         for bp in applied {
             for st in &bp.manifest.stacks {
@@ -479,10 +494,10 @@ fn render_params(
                     Scope::Account => env.cross_account,
                     Scope::Pipeline => false,
                 };
-                if wanted && eval_when(tera, bp, st.when.as_deref(), &c)? {
+                if wanted && eval_when(tera, bp, st.when.as_deref(), c)? {
                     params.insert(
                         st.name.clone(),
-                        BTreeMap::from([("Parameters".to_string(), render_one(bp, st, &c)?)]),
+                        BTreeMap::from([("Parameters".to_string(), render_one(bp, st, c)?)]),
                     );
                 }
             }
@@ -510,12 +525,29 @@ fn render_params(
     Ok(out)
 }
 
+/// The parameter files (`params/<name>.json`), parsed: name → stack → `Parameters`.
+type Params = Vec<(String, serde_json::Value)>;
+
+fn parse_params(files: &[RenderedFile]) -> Params {
+    files
+        .iter()
+        .filter_map(|f| {
+            let name = f.path.strip_prefix("params/")?.strip_suffix(".json")?;
+            Some((name.to_string(), serde_json::from_slice(&f.content).ok()?))
+        })
+        .collect()
+}
+
 /// Every parameter a params file passes is declared by its template, and every
 /// template parameter without a default is passed.
-fn check_parameters(stacks: &[StackDoc], files: &[RenderedFile], parsed: &Parsed) -> Result<()> {
-    let find = |path: &str| files.iter().find(|f| f.path == path);
+fn check_parameters(
+    stacks: &[StackDoc],
+    files: &[RenderedFile],
+    parsed: &Parsed,
+    params: &Params,
+) -> Result<()> {
     for st in stacks {
-        let Some(tpl) = find(&st.template) else {
+        if !files.iter().any(|f| f.path == st.template) {
             return Err(Error::blueprint(
                 &st.blueprint,
                 format!(
@@ -523,28 +555,19 @@ fn check_parameters(stacks: &[StackDoc], files: &[RenderedFile], parsed: &Parsed
                     st.name, st.template
                 ),
             ));
-        };
-        let doc = parsed.get(&tpl.path).cloned().unwrap_or_default();
-        let declared: BTreeMap<String, bool> = doc
-            .get("Parameters")
-            .and_then(|p| p.as_mapping())
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.as_str().unwrap_or_default().to_string(),
-                            v.get("Default").is_some(),
-                        )
-                    })
+        }
+        let declared: Vec<(&str, bool)> = parsed
+            .get(&st.template)
+            .map(|doc| {
+                doc.parameters
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.as_str().unwrap_or_default(), v.get("Default").is_some()))
                     .collect()
             })
             .unwrap_or_default();
-        for f in files
-            .iter()
-            .filter(|f| f.path.starts_with("params/") && f.path.ends_with(".json"))
-        {
-            let params: serde_json::Value = serde_json::from_slice(&f.content).unwrap_or_default();
-            let Some(given) = params
+        for (name, p) in params {
+            let Some(given) = p
                 .get(&st.name)
                 .and_then(|s| s.get("Parameters"))
                 .and_then(|p| p.as_object())
@@ -552,19 +575,19 @@ fn check_parameters(stacks: &[StackDoc], files: &[RenderedFile], parsed: &Parsed
                 continue;
             };
             for key in given.keys() {
-                if !declared.contains_key(key) {
+                if !declared.iter().any(|(d, _)| d == key) {
                     return Err(Error::blueprint(
                         &st.blueprint,
                         format!(
-                            "{} passes parameter {key} to stack {}, but {} does not declare it",
-                            f.path, st.name, st.template
+                            "params/{name}.json passes parameter {key} to stack {}, but {} does not declare it",
+                            st.name, st.template
                         ),
                     ));
                 }
             }
             for (key, has_default) in &declared {
-                if !has_default && !given.contains_key(key) {
-                    return Err(Error::blueprint(&st.blueprint, format!("{} declares parameter {key} without a default, but {} does not pass it", st.template, f.path)));
+                if !has_default && !given.contains_key(*key) {
+                    return Err(Error::blueprint(&st.blueprint, format!("{} declares parameter {key} without a default, but params/{name}.json does not pass it", st.template)));
                 }
             }
         }
@@ -608,25 +631,13 @@ fn scalar_text(v: &serde_yaml::Value) -> String {
 }
 
 /// Every stack's parameters with their constraints and each environment's value.
-fn stack_parameters(
-    stacks: &[StackDoc],
-    files: &[RenderedFile],
-    parsed: &Parsed,
-) -> Vec<StackParamsDoc> {
-    let params: Vec<(String, serde_json::Value)> = files
-        .iter()
-        .filter_map(|f| {
-            let name = f.path.strip_prefix("params/")?.strip_suffix(".json")?;
-            Some((name.to_string(), serde_json::from_slice(&f.content).ok()?))
-        })
-        .collect();
+fn stack_parameters(stacks: &[StackDoc], parsed: &Parsed, params: &Params) -> Vec<StackParamsDoc> {
     let mut out = Vec::new();
     for st in stacks {
-        let Some(tpl) = files.iter().find(|f| f.path == st.template) else {
+        let Some(doc) = parsed.get(&st.template) else {
             continue;
         };
-        let doc = parsed.get(&tpl.path).cloned().unwrap_or_default();
-        let Some(map) = doc.get("Parameters").and_then(|p| p.as_mapping()) else {
+        let Some(map) = &doc.parameters else {
             continue;
         };
         let parameters = map
@@ -670,72 +681,120 @@ fn stack_parameters(
     out
 }
 
-/// Rendered YAML documents by path, each parsed once.
-type Parsed = BTreeMap<String, serde_yaml::Value>;
+/// What the engine reads from a rendered CloudFormation template: its
+/// parameters and the inline checker skips of its resources. Everything else
+/// is parsed (so syntax errors are found) and skipped.
+#[derive(Debug, Default, Deserialize)]
+struct TemplateDoc {
+    #[serde(rename = "Parameters", default)]
+    parameters: Option<serde_yaml::Mapping>,
+    #[serde(rename = "Resources", default, deserialize_with = "in_order")]
+    resources: Vec<(String, ResourceDoc)>,
+}
 
-/// Every YAML and JSON file must parse before anything is written; the parsed
-/// YAML is kept for the checks and documentation that read templates.
-fn check_syntax(files: &[RenderedFile]) -> Result<Parsed> {
-    let mut parsed = Parsed::new();
-    for f in files {
-        let text = std::str::from_utf8(&f.content).map_err(|_| {
-            Error::blueprint(&f.blueprint, format!("{} is not valid UTF-8", f.path))
-        })?;
-        let problem = if f.path.ends_with(".json") {
-            serde_json::from_str::<serde_json::Value>(text)
-                .err()
-                .map(|e| e.to_string())
-        } else if f.path.ends_with(".yaml") || f.path.ends_with(".yml") {
-            match crate::yaml::parse_any(text) {
-                Ok(doc) => {
-                    parsed.insert(f.path.clone(), doc);
-                    None
-                }
-                Err(e) => Some(e),
+#[derive(Debug, Default, Deserialize)]
+struct ResourceDoc {
+    #[serde(rename = "Metadata", default)]
+    metadata: Option<MetadataDoc>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MetadataDoc {
+    #[serde(default)]
+    checkov: Option<CheckovDoc>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CheckovDoc {
+    #[serde(default)]
+    skip: Vec<SkipEntry>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SkipEntry {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// A mapping as a list of entries in document order.
+fn in_order<'de, D, V>(de: D) -> std::result::Result<Vec<(String, V)>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: serde::Deserialize<'de>,
+{
+    struct Entries<V>(std::marker::PhantomData<V>);
+    impl<'de, V: serde::Deserialize<'de>> serde::de::Visitor<'de> for Entries<V> {
+        type Value = Vec<(String, V)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a mapping")
+        }
+        fn visit_map<M: serde::de::MapAccess<'de>>(
+            self,
+            mut map: M,
+        ) -> std::result::Result<Self::Value, M::Error> {
+            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some(entry) = map.next_entry()? {
+                out.push(entry);
             }
-        } else {
-            None
-        };
-        if let Some(problem) = problem {
-            return Err(Error::blueprint(
-                &f.blueprint,
-                format!("rendered {} is not valid: {problem}", f.path),
-            ));
+            Ok(out)
         }
     }
-    Ok(parsed)
+    de.deserialize_map(Entries(std::marker::PhantomData))
+}
+
+/// Rendered CloudFormation templates (`templates/…`) by path, each parsed once.
+type Parsed = BTreeMap<String, TemplateDoc>;
+
+/// Every YAML and JSON file must parse before anything is written (files are
+/// checked on all cores); CloudFormation templates (under `templates/`, or
+/// deployed as a stack) are kept for the checks and documentation that read them.
+fn check_syntax(files: &[RenderedFile], stacks: &[StackDoc]) -> Result<Parsed> {
+    let checked: Vec<Option<(String, TemplateDoc)>> = files
+        .par_iter()
+        .map(|f| {
+            let text = std::str::from_utf8(&f.content).map_err(|_| {
+                Error::blueprint(&f.blueprint, format!("{} is not valid UTF-8", f.path))
+            })?;
+            let invalid = |problem: String| {
+                Error::blueprint(
+                    &f.blueprint,
+                    format!("rendered {} is not valid: {problem}", f.path),
+                )
+            };
+            let yaml = f.path.ends_with(".yaml") || f.path.ends_with(".yml");
+            if f.path.ends_with(".json") {
+                serde_json::from_str::<serde::de::IgnoredAny>(text)
+                    .map_err(|e| invalid(e.to_string()))?;
+            } else if yaml
+                && (f.path.starts_with("templates/") || stacks.iter().any(|s| s.template == f.path))
+            {
+                let doc: TemplateDoc = crate::yaml::parse_any(text).map_err(invalid)?;
+                return Ok(Some((f.path.clone(), doc)));
+            } else if yaml {
+                crate::yaml::parse_any::<serde::de::IgnoredAny>(text).map_err(invalid)?;
+            }
+            Ok(None)
+        })
+        .collect::<Result<_>>()?;
+    Ok(checked.into_iter().flatten().collect())
 }
 
 /// Inline checkov skips (`Metadata.checkov.skip`) of every rendered template.
 fn find_skips(parsed: &Parsed) -> Vec<SkipDoc> {
-    use serde_yaml::Value;
     let mut skips = Vec::new();
     for (path, doc) in parsed.iter().filter(|(p, _)| p.starts_with("templates/")) {
-        let Some(Value::Mapping(resources)) = doc.get("Resources") else {
-            continue;
-        };
-        for (name, res) in resources {
-            let Some(Value::Sequence(list)) = res
-                .get("Metadata")
-                .and_then(|m| m.get("checkov"))
-                .and_then(|c| c.get("skip"))
-            else {
+        for (name, res) in &doc.resources {
+            let Some(checkov) = res.metadata.as_ref().and_then(|m| m.checkov.as_ref()) else {
                 continue;
             };
-            for item in list {
+            for item in &checkov.skip {
                 skips.push(SkipDoc {
-                    check: item
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
+                    check: item.id.clone(),
                     file: path.clone(),
-                    resource: name.as_str().unwrap_or_default().to_string(),
-                    reason: item
-                        .get("comment")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
+                    resource: name.clone(),
+                    reason: item.comment.clone(),
                 });
             }
         }

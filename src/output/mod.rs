@@ -159,7 +159,6 @@ fn stage_and_move(
         let mut out = fs::File::create(&dest).map_err(|e| Error::io("writing", &dest, e))?;
         out.write_all(&f.content)
             .map_err(|e| Error::io("writing", &dest, e))?;
-        out.sync_all().map_err(|e| Error::io("writing", &dest, e))?;
     }
     if INTERRUPTED.load(Ordering::SeqCst) {
         return Err(Error::Cancelled);

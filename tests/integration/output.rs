@@ -189,6 +189,24 @@ fn user_blueprints_cannot_read_through_symlinks() {
 }
 
 #[test]
+fn user_blueprints_cannot_include_templates_of_other_blueprints() {
+    // Templates are compiled per blueprint: an include reaches only the blueprint's own folder.
+    Test::new()
+        .file(
+            "bp/cloudformation/evil/blueprint.yaml",
+            &EVIL_MANIFEST.replace("../escaped.txt", "out.txt"),
+        )
+        .file(
+            "bp/cloudformation/evil/x.txt",
+            "{% include \"pipeline/_execution_policy.yaml\" %}",
+        )
+        .args(&["new", "--defaults", "--out", "proj", "--blueprints", "bp"])
+        .run()
+        .fails(1)
+        .stderr_has(&["evil", "pipeline/_execution_policy.yaml"]);
+}
+
+#[test]
 fn user_blueprints_add_files_and_see_the_context() {
     let run = Test::new()
         .file(
