@@ -489,9 +489,208 @@ pub fn parse_any<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String
     serde_yaml::from_str(text).map_err(|e| e.to_string())
 }
 
+/// One step of the path to a value inside a rendered document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// A top-level entry of a block-mapping document: its key and the byte range
+/// of its text (`key: value` up to the next top-level key).
+pub type TopEntry = (String, std::ops::Range<usize>);
+
+/// Checks rendered YAML in one pass over the parser's events, without building
+/// a tree: exactly one document, no aliases, no complex or duplicate keys (tags
+/// such as CloudFormation's `!Ref` are allowed). `on_scalar` sees every scalar
+/// value with its path. Returns the top-level entries when the root is a block
+/// mapping (`None` otherwise), so a caller can read one section with serde.
+pub fn scan_rendered(
+    text: &str,
+    mut on_scalar: impl FnMut(&[Step], &str),
+) -> Result<Option<Vec<TopEntry>>, String> {
+    enum Frame {
+        Seq(usize),
+        /// Keys seen so far, and whether the next scalar is a key.
+        Map(Vec<String>, bool),
+    }
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut path: Vec<Step> = Vec::new();
+    let mut documents = 0usize;
+    // Char offsets of top-level keys; `None` once the root is known not to be a block mapping.
+    let mut top: Option<Vec<(String, usize)>> = None;
+    let at = |line: usize, col: usize| format!("line {line}, column {}", col + 1);
+
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| {
+            format!(
+                "{} at {}",
+                e.info(),
+                at(e.marker().line(), e.marker().col())
+            )
+        })?;
+        // A value starts: give it its place in the path; a key is checked and recorded.
+        let is_key = matches!(stack.last(), Some(Frame::Map(_, true)));
+        let starts_value = matches!(
+            event,
+            Event::Scalar(..)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+                | Event::Alias(_)
+        );
+        if starts_value && !is_key {
+            if let Some(Frame::Seq(i)) = stack.last() {
+                path.push(Step::Index(*i));
+            }
+        }
+        match event {
+            Event::StreamStart | Event::Nothing | Event::DocumentEnd => continue,
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(format!(
+                        "more than one YAML document (at {})",
+                        at(mark.line(), mark.col())
+                    ));
+                }
+                continue;
+            }
+            Event::Alias(_) => {
+                return Err(format!(
+                    "YAML alias at {}; rendered files write every value out",
+                    at(mark.line(), mark.col())
+                ));
+            }
+            Event::Scalar(value, ..) if is_key => {
+                let Some(Frame::Map(keys, expecting)) = stack.last_mut() else {
+                    unreachable!("is_key implies a mapping frame")
+                };
+                if keys.contains(&value) {
+                    return Err(format!(
+                        "duplicate key `{value}` at {}",
+                        at(mark.line(), mark.col())
+                    ));
+                }
+                keys.push(value.clone());
+                *expecting = false;
+                if stack.len() == 1 {
+                    if let Some(top) = top.as_mut() {
+                        top.push((value.clone(), mark.index()));
+                    }
+                }
+                path.push(Step::Key(value));
+                continue;
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) if is_key => {
+                return Err(format!(
+                    "complex mapping key at {}",
+                    at(mark.line(), mark.col())
+                ));
+            }
+            Event::Scalar(value, ..) => on_scalar(&path, &value),
+            Event::SequenceStart(..) => {
+                stack.push(Frame::Seq(0));
+                continue;
+            }
+            Event::MappingStart(..) => {
+                if stack.is_empty() {
+                    let flow = text.chars().nth(mark.index()) == Some('{');
+                    top = (!flow).then(Vec::new);
+                }
+                stack.push(Frame::Map(Vec::new(), true));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                stack.pop();
+            }
+        }
+        // A value is complete: leave its place, and the parent expects its next key or item.
+        match stack.last_mut() {
+            Some(Frame::Map(_, expecting)) => {
+                path.pop();
+                *expecting = true;
+            }
+            Some(Frame::Seq(i)) => {
+                path.pop();
+                *i += 1;
+            }
+            None => {}
+        }
+    }
+
+    let Some(top) = top else { return Ok(None) };
+    // Char offsets to byte offsets (identical for ASCII text).
+    let byte = |c: usize| {
+        if text.is_ascii() {
+            c.min(text.len())
+        } else {
+            text.char_indices().nth(c).map_or(text.len(), |(b, _)| b)
+        }
+    };
+    let mut entries = Vec::with_capacity(top.len());
+    for (i, (key, start)) in top.iter().enumerate() {
+        let stop = top.get(i + 1).map_or(text.len(), |(_, s)| byte(*s));
+        entries.push((key.clone(), byte(*start)..stop));
+    }
+    Ok(Some(entries))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rendered_yaml_is_scanned_with_paths_and_top_level_ranges() {
+        let text = "# head\nA: 1\nParameters:\n  P: {Type: String, Default: \"é\"}\nResources:\n  R:\n    Type: X\n    Properties: {Name: !Ref P, List: [a, b]}\n";
+        let mut seen = Vec::new();
+        let top = scan_rendered(text, |path, v| seen.push((path.to_vec(), v.to_string())))
+            .unwrap()
+            .unwrap();
+        let keys: Vec<&str> = top.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["A", "Parameters", "Resources"]);
+        // Each range is the entry's own text, also after a non-ASCII character.
+        assert_eq!(
+            &text[top[1].1.clone()],
+            "Parameters:\n  P: {Type: String, Default: \"é\"}\n"
+        );
+        assert!(text[top[2].1.clone()].starts_with("Resources:\n  R:"));
+        let key = |k: &str| Step::Key(k.to_string());
+        assert!(seen.contains(&(
+            vec![
+                key("Resources"),
+                key("R"),
+                key("Properties"),
+                key("List"),
+                Step::Index(1)
+            ],
+            "b".to_string()
+        )));
+        assert!(seen.contains(&(
+            vec![key("Resources"), key("R"), key("Properties"), key("Name")],
+            "P".to_string()
+        )));
+    }
+
+    #[test]
+    fn rendered_yaml_faults_are_refused_with_their_place() {
+        let dup = scan_rendered("A:\n  b: 1\n  b: 2\n", |_, _| {}).unwrap_err();
+        assert!(
+            dup.contains("duplicate key `b`") && dup.contains("line 3"),
+            "{dup}"
+        );
+        let alias = scan_rendered("a: &x 1\nb: *x\n", |_, _| {}).unwrap_err();
+        assert!(alias.contains("alias"), "{alias}");
+        let two = scan_rendered("a: 1\n---\nb: 2\n", |_, _| {}).unwrap_err();
+        assert!(two.contains("more than one YAML document"), "{two}");
+        let syntax = scan_rendered("a: [1, 2\nb: 3\n", |_, _| {}).unwrap_err();
+        assert!(syntax.contains("line"), "{syntax}");
+        let complex = scan_rendered("? [a]\n: 1\n", |_, _| {}).unwrap_err();
+        assert!(complex.contains("complex mapping key"), "{complex}");
+        // A flow mapping at the top has no block entries to slice.
+        assert_eq!(scan_rendered("{a: 1, b: 2}\n", |_, _| {}).unwrap(), None);
+    }
 
     #[test]
     fn locations_are_one_based() {

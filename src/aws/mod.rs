@@ -149,16 +149,23 @@ pub struct Facts {
 pub fn facts() -> &'static Facts {
     static FACTS: OnceLock<Facts> = OnceLock::new();
     FACTS.get_or_init(|| {
-        let regions: RegionFile =
-            parse_asset("regions.yaml", include_str!("../../assets/regions.yaml"));
-        let engines: EngineFile =
-            parse_asset("engines.yaml", include_str!("../../assets/engines.yaml"));
+        // build.rs transcodes assets/*.yaml to JSON.
+        let regions: RegionFile = parse_asset(
+            "regions.yaml",
+            include_str!(concat!(env!("OUT_DIR"), "/regions.json")),
+        );
+        let engines: EngineFile = parse_asset(
+            "engines.yaml",
+            include_str!(concat!(env!("OUT_DIR"), "/engines.json")),
+        );
         let endpoints: EndpointFile = parse_asset(
             "endpoints.yaml",
-            include_str!("../../assets/endpoints.yaml"),
+            include_str!(concat!(env!("OUT_DIR"), "/endpoints.json")),
         );
-        let controls: ControlFile =
-            parse_asset("controls.yaml", include_str!("../../assets/controls.yaml"));
+        let controls: ControlFile = parse_asset(
+            "controls.yaml",
+            include_str!(concat!(env!("OUT_DIR"), "/controls.json")),
+        );
         Facts {
             regions: regions.regions,
             engines: engines.engines,
@@ -169,9 +176,9 @@ pub fn facts() -> &'static Facts {
     })
 }
 
-fn parse_asset<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> T {
+fn parse_asset<T: serde::de::DeserializeOwned>(name: &str, json: &str) -> T {
     // Embedded at build time and covered by tests: a failure here is a build defect.
-    crate::yaml::from_str(text).unwrap_or_else(|e| panic!("built-in assets/{name} is invalid: {e}"))
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("built-in assets/{name} is invalid: {e}"))
 }
 
 impl Facts {

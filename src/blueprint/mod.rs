@@ -79,10 +79,10 @@ pub struct Plan {
 
 /// Renders every applicable blueprint for these (validated) answers.
 ///
-/// Blueprints are compiled, files rendered and rendered YAML parsed on all
-/// cores; every step that combines blueprints (stacks, parameters, controls,
-/// summaries) runs after them in a fixed order, so the output does not depend
-/// on scheduling.
+/// Each blueprint is compiled, and its files rendered and checked, on all
+/// cores; every step that combines blueprints (parameters, controls,
+/// summaries) runs after them in a fixed order, and errors are reported in
+/// blueprint order, so nothing depends on scheduling.
 pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan> {
     let a = &loaded.answers;
     let ctx = Context::new(a);
@@ -99,12 +99,6 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
             applied.push(bp);
         }
     }
-    // Each blueprint gets its own Tera: templates include only their own folder.
-    let compiled: Vec<Tera> = applied
-        .par_iter()
-        .map(|bp| build_tera(a, bp))
-        .collect::<Result<_>>()?;
-
     let stacks = collect_stacks(&exprs, &applied, &tctx)?;
     tctx.insert("stacks", &stacks);
     let env_ctxs: Vec<tera::Context> = ctx
@@ -117,25 +111,41 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
         })
         .collect();
 
-    let mut jobs = Vec::new();
-    for (bp, tera) in applied.iter().zip(&compiled) {
+    // Each blueprint gets its own Tera (templates include only their own
+    // folder); each file is checked as soon as it is rendered.
+    let units: Vec<(Tera, Vec<Checked>)> = in_order(applied.par_iter().map(|bp| {
+        let tera = build_tera(a, bp)?;
+        let mut jobs = Vec::new();
         for spec in bp.manifest.files.iter().filter(|s| !s.summary) {
             if spec.per_environment {
-                jobs.extend(env_ctxs.iter().map(|c| (*bp, tera, spec, c)));
+                jobs.extend(env_ctxs.iter().map(|c| (spec, c)));
             } else {
-                jobs.push((*bp, tera, spec, &tctx));
+                jobs.push((spec, &tctx));
             }
         }
+        let checked = in_order(jobs.par_iter().map(|(spec, c)| {
+            render_spec(&exprs, &tera, bp, spec, c)?
+                .map(|f| check_file(f, &stacks))
+                .transpose()
+        }))?;
+        Ok((tera, checked.into_iter().flatten().collect()))
+    }))?;
+
+    let mut files = Vec::new();
+    let mut parsed = Parsed::new();
+    let mut compiled = Vec::new();
+    for (tera, checked) in units {
+        compiled.push(tera);
+        for (file, doc) in checked {
+            if let Some(doc) = doc {
+                parsed.insert(file.path.clone(), doc);
+            }
+            files.push(file);
+        }
     }
-    let mut files: Vec<RenderedFile> = jobs
-        .par_iter()
-        .map(|(bp, tera, spec, c)| render_spec(&exprs, tera, bp, spec, c))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
-    files.extend(render_params(&exprs, &applied, &tctx, &env_ctxs, &ctx)?);
-    let parsed = check_syntax(&files, &stacks)?;
+    for f in render_params(&exprs, &applied, &tctx, &env_ctxs, &ctx)? {
+        files.push(check_file(f, &stacks)?.0);
+    }
     let params = parse_params(&files);
     check_parameters(&stacks, &files, &parsed, &params)?;
 
@@ -283,7 +293,7 @@ fn build_tera(a: &Answers, bp: &Blueprint) -> Result<Tera> {
     let templates: Vec<(String, &str)> = bp
         .files
         .iter()
-        .map(|(path, text)| (tname(bp, path), text.as_str()))
+        .map(|(path, text)| (tname(bp, path), text.as_ref()))
         .collect();
     // One call: adding templates one at a time re-checks every earlier template each time.
     if tera
@@ -682,121 +692,110 @@ fn stack_parameters(stacks: &[StackDoc], parsed: &Parsed, params: &Params) -> Ve
 }
 
 /// What the engine reads from a rendered CloudFormation template: its
-/// parameters and the inline checker skips of its resources. Everything else
-/// is parsed (so syntax errors are found) and skipped.
-#[derive(Debug, Default, Deserialize)]
+/// parameters, and the inline checker skips of its resources.
+#[derive(Debug, Default)]
 struct TemplateDoc {
+    parameters: Option<serde_yaml::Mapping>,
+    /// (resource, check id, reason) in document order.
+    skips: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ParametersSection {
     #[serde(rename = "Parameters", default)]
     parameters: Option<serde_yaml::Mapping>,
-    #[serde(rename = "Resources", default, deserialize_with = "in_order")]
-    resources: Vec<(String, ResourceDoc)>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ResourceDoc {
-    #[serde(rename = "Metadata", default)]
-    metadata: Option<MetadataDoc>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct MetadataDoc {
-    #[serde(default)]
-    checkov: Option<CheckovDoc>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct CheckovDoc {
-    #[serde(default)]
-    skip: Vec<SkipEntry>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct SkipEntry {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    comment: String,
-}
-
-/// A mapping as a list of entries in document order.
-fn in_order<'de, D, V>(de: D) -> std::result::Result<Vec<(String, V)>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    V: serde::Deserialize<'de>,
-{
-    struct Entries<V>(std::marker::PhantomData<V>);
-    impl<'de, V: serde::Deserialize<'de>> serde::de::Visitor<'de> for Entries<V> {
-        type Value = Vec<(String, V)>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a mapping")
-        }
-        fn visit_map<M: serde::de::MapAccess<'de>>(
-            self,
-            mut map: M,
-        ) -> std::result::Result<Self::Value, M::Error> {
-            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
-            while let Some(entry) = map.next_entry()? {
-                out.push(entry);
-            }
-            Ok(out)
-        }
-    }
-    de.deserialize_map(Entries(std::marker::PhantomData))
-}
-
-/// Rendered CloudFormation templates (`templates/…`) by path, each parsed once.
+/// Rendered CloudFormation templates (under `templates/`, or deployed as a stack) by path.
 type Parsed = BTreeMap<String, TemplateDoc>;
 
-/// Every YAML and JSON file must parse before anything is written (files are
-/// checked on all cores); CloudFormation templates (under `templates/`, or
-/// deployed as a stack) are kept for the checks and documentation that read them.
-fn check_syntax(files: &[RenderedFile], stacks: &[StackDoc]) -> Result<Parsed> {
-    let checked: Vec<Option<(String, TemplateDoc)>> = files
-        .par_iter()
-        .map(|f| {
-            let text = std::str::from_utf8(&f.content).map_err(|_| {
-                Error::blueprint(&f.blueprint, format!("{} is not valid UTF-8", f.path))
-            })?;
-            let invalid = |problem: String| {
-                Error::blueprint(
-                    &f.blueprint,
-                    format!("rendered {} is not valid: {problem}", f.path),
-                )
-            };
-            let yaml = f.path.ends_with(".yaml") || f.path.ends_with(".yml");
-            if f.path.ends_with(".json") {
-                serde_json::from_str::<serde::de::IgnoredAny>(text)
-                    .map_err(|e| invalid(e.to_string()))?;
-            } else if yaml
-                && (f.path.starts_with("templates/") || stacks.iter().any(|s| s.template == f.path))
-            {
-                let doc: TemplateDoc = crate::yaml::parse_any(text).map_err(invalid)?;
-                return Ok(Some((f.path.clone(), doc)));
-            } else if yaml {
-                crate::yaml::parse_any::<serde::de::IgnoredAny>(text).map_err(invalid)?;
-            }
-            Ok(None)
-        })
-        .collect::<Result<_>>()?;
-    Ok(checked.into_iter().flatten().collect())
+/// One pass over a rendered template: the scanner checks the syntax and picks
+/// out `Resources.<name>.Metadata.checkov.skip[i].{id,comment}`; only the
+/// `Parameters` section is parsed again, with serde, for its values.
+fn scan_template(text: &str) -> std::result::Result<TemplateDoc, String> {
+    use crate::yaml::Step;
+    let mut skips: Vec<(String, usize, String, String)> = Vec::new();
+    let top = crate::yaml::scan_rendered(text, |path, value| {
+        let [Step::Key(r), Step::Key(name), Step::Key(m), Step::Key(c), Step::Key(s), Step::Index(i), Step::Key(field)] =
+            path
+        else {
+            return;
+        };
+        if (r.as_str(), m.as_str(), c.as_str(), s.as_str())
+            != ("Resources", "Metadata", "checkov", "skip")
+        {
+            return;
+        }
+        if !matches!(skips.last(), Some((n, j, _, _)) if n == name && j == i) {
+            skips.push((name.clone(), *i, String::new(), String::new()));
+        }
+        let entry = skips.last_mut().expect("pushed above");
+        match field.as_str() {
+            "id" => entry.2 = value.to_string(),
+            "comment" => entry.3 = value.to_string(),
+            _ => {}
+        }
+    })?;
+    let section = match &top {
+        Some(entries) => match entries.iter().find(|(k, _)| k == "Parameters") {
+            Some((_, range)) => crate::yaml::parse_any::<ParametersSection>(&text[range.clone()])?,
+            None => ParametersSection::default(),
+        },
+        // Not a block mapping at the top: read it whole.
+        None => crate::yaml::parse_any::<ParametersSection>(text)?,
+    };
+    Ok(TemplateDoc {
+        parameters: section.parameters,
+        skips: skips.into_iter().map(|(n, _, id, c)| (n, id, c)).collect(),
+    })
+}
+
+/// A rendered file that passed [`check_file`], with its template data if it is one.
+type Checked = (RenderedFile, Option<TemplateDoc>);
+
+/// Collects parallel results in their original order; the first error in that
+/// order wins, whichever finished first.
+fn in_order<T: Send>(results: impl IndexedParallelIterator<Item = Result<T>>) -> Result<Vec<T>> {
+    results.collect::<Vec<Result<T>>>().into_iter().collect()
+}
+
+/// Every YAML and JSON file must parse before anything is written;
+/// CloudFormation templates (under `templates/`, or deployed as a stack) are
+/// kept for the checks and documentation that read them.
+fn check_file(f: RenderedFile, stacks: &[StackDoc]) -> Result<Checked> {
+    let text = std::str::from_utf8(&f.content)
+        .map_err(|_| Error::blueprint(&f.blueprint, format!("{} is not valid UTF-8", f.path)))?;
+    let invalid = |problem: String| {
+        Error::blueprint(
+            &f.blueprint,
+            format!("rendered {} is not valid: {problem}", f.path),
+        )
+    };
+    let yaml = f.path.ends_with(".yaml") || f.path.ends_with(".yml");
+    let mut doc = None;
+    if f.path.ends_with(".json") {
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| invalid(e.to_string()))?;
+    } else if yaml
+        && (f.path.starts_with("templates/") || stacks.iter().any(|s| s.template == f.path))
+    {
+        doc = Some(scan_template(text).map_err(invalid)?);
+    } else if yaml {
+        crate::yaml::scan_rendered(text, |_, _| {}).map_err(invalid)?;
+    }
+    Ok((f, doc))
 }
 
 /// Inline checkov skips (`Metadata.checkov.skip`) of every rendered template.
 fn find_skips(parsed: &Parsed) -> Vec<SkipDoc> {
     let mut skips = Vec::new();
     for (path, doc) in parsed.iter().filter(|(p, _)| p.starts_with("templates/")) {
-        for (name, res) in &doc.resources {
-            let Some(checkov) = res.metadata.as_ref().and_then(|m| m.checkov.as_ref()) else {
-                continue;
-            };
-            for item in &checkov.skip {
-                skips.push(SkipDoc {
-                    check: item.id.clone(),
-                    file: path.clone(),
-                    resource: name.clone(),
-                    reason: item.comment.clone(),
-                });
-            }
+        for (resource, check, reason) in &doc.skips {
+            skips.push(SkipDoc {
+                check: check.clone(),
+                file: path.clone(),
+                resource: resource.clone(),
+                reason: reason.clone(),
+            });
         }
     }
     skips

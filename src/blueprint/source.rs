@@ -2,6 +2,7 @@
 //! and `--blueprints DIR`. On-disk blueprints are untrusted input: only regular
 //! files inside the blueprint folder are read, within size limits.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,11 @@ use super::manifest::Manifest;
 use crate::error::{Error, Result};
 
 static BUILTIN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/blueprints");
+
+/// (flavour, blueprint, manifest) of every built-in blueprint: build.rs
+/// transcodes each `blueprint.yaml` to JSON.
+static BUILTIN_MANIFESTS: &[(&str, &str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/builtin_manifests.rs"));
 
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 const MAX_FILES: usize = 2000;
@@ -36,29 +42,22 @@ impl std::fmt::Display for Origin {
 pub struct Blueprint {
     pub manifest: Manifest,
     pub origin: Origin,
-    /// Every file of the folder except the manifest: relative path → text.
-    pub files: BTreeMap<String, String>,
+    /// Every file of the folder except the manifest: relative path → text
+    /// (borrowed from the binary for built-ins).
+    pub files: BTreeMap<String, Cow<'static, str>>,
 }
 
 /// The built-in blueprints of a flavour, sorted by name.
 pub fn builtin(flavor: &str) -> Result<Vec<Blueprint>> {
-    let Some(dir) = BUILTIN.get_dir(flavor) else {
-        return Ok(Vec::new());
-    };
     let mut out = Vec::new();
-    for bp_dir in dir.dirs() {
+    for (_, name, json) in BUILTIN_MANIFESTS.iter().filter(|(f, _, _)| *f == flavor) {
+        let manifest: Manifest = serde_json::from_str(json)
+            .map_err(|e| Error::blueprint(*name, format!("built-in {MANIFEST}: {e}")))?;
         let mut files = BTreeMap::new();
-        collect_embedded(bp_dir, bp_dir.path(), &mut files);
-        let name = bp_dir
-            .path()
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
-        let manifest_text = files
-            .remove(MANIFEST)
-            .ok_or_else(|| Error::blueprint(&name, "built-in blueprint has no blueprint.yaml"))?;
-        let manifest = parse_manifest(&name, &manifest_text)?;
+        if let Some(dir) = BUILTIN.get_dir(format!("{flavor}/{name}")) {
+            collect_embedded(dir, dir.path(), &mut files);
+        }
+        files.remove(MANIFEST);
         out.push(Blueprint {
             manifest,
             origin: Origin::BuiltIn,
@@ -69,11 +68,18 @@ pub fn builtin(flavor: &str) -> Result<Vec<Blueprint>> {
     Ok(out)
 }
 
-fn collect_embedded(dir: &Dir<'_>, root: &Path, out: &mut BTreeMap<String, String>) {
+fn collect_embedded(
+    dir: &Dir<'static>,
+    root: &Path,
+    out: &mut BTreeMap<String, Cow<'static, str>>,
+) {
     for file in dir.files() {
         let rel = file.path().strip_prefix(root).unwrap_or(file.path());
         if let Some(text) = file.contents_utf8() {
-            out.insert(rel.to_string_lossy().replace('\\', "/"), text.to_string());
+            out.insert(
+                rel.to_string_lossy().replace('\\', "/"),
+                Cow::Borrowed(text),
+            );
         }
     }
     for sub in dir.dirs() {
@@ -139,7 +145,7 @@ fn read_tree(
     root: &Path,
     dir: &Path,
     name: &str,
-    out: &mut BTreeMap<String, String>,
+    out: &mut BTreeMap<String, Cow<'static, str>>,
 ) -> Result<()> {
     let mut entries: Vec<_> = fs::read_dir(dir)
         .map_err(|e| Error::io("reading", dir, e))?
@@ -177,7 +183,7 @@ fn read_tree(
             .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        out.insert(rel, text);
+        out.insert(rel, Cow::Owned(text));
     }
     Ok(())
 }

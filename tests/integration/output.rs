@@ -207,6 +207,25 @@ fn user_blueprints_cannot_include_templates_of_other_blueprints() {
 }
 
 #[test]
+fn rendered_yaml_with_duplicate_keys_is_refused_before_writing() {
+    // CloudFormation refuses a template with a key twice; so does the engine, naming the line.
+    let run = Test::new()
+        .file(
+            "bp/cloudformation/dup/blueprint.yaml",
+            "name: dup\ndescription: duplicate keys\nfiles:\n  - { template: t.yaml, to: templates/dup.yaml }\n",
+        )
+        .file(
+            "bp/cloudformation/dup/t.yaml",
+            "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n  Topic:\n    Type: AWS::SNS::Topic\n",
+        )
+        .args(&["new", "--defaults", "--out", "proj", "--blueprints", "bp"])
+        .run()
+        .fails(1)
+        .stderr_has(&["rendered templates/dup.yaml is not valid", "duplicate key `Topic`", "line 4"]);
+    assert!(!run.dir.join("proj").exists());
+}
+
+#[test]
 fn user_blueprints_add_files_and_see_the_context() {
     let run = Test::new()
         .file(
