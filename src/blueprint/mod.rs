@@ -168,11 +168,26 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
         "stack_parameters",
         &stack_parameters(&stacks, &parsed, &params),
     );
-    for (bp, tera) in applied.iter().zip(&compiled) {
-        for spec in bp.manifest.files.iter().filter(|s| s.summary) {
-            files.extend(render_spec(&exprs, tera, bp, spec, &summary_ctx)?);
-        }
-    }
+    let summaries: Vec<_> = applied
+        .iter()
+        .zip(&compiled)
+        .flat_map(|(bp, tera)| {
+            bp.manifest
+                .files
+                .iter()
+                .filter(|s| s.summary)
+                .map(move |spec| (*bp, tera, spec))
+        })
+        .collect();
+    let summaries = in_order(
+        summaries
+            .par_iter()
+            .map(|(bp, tera, spec)| render_spec(&exprs, tera, bp, spec, &summary_ctx)),
+    )?;
+    files.extend(summaries.into_iter().flatten());
+    // Freeing the compiled templates and contexts takes a while: it happens on
+    // the pool while the caller goes on with the files.
+    rayon::spawn(move || drop((compiled, parsed, env_ctxs, summary_ctx, exprs)));
 
     let stored = stored_answers(a);
     files.push(RenderedFile {
@@ -379,6 +394,15 @@ pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
+/// A manifest string with Tera syntax rendered; plain text as it is.
+fn expand(tera: &Tera, text: &str, ctx: &tera::Context) -> tera::TeraResult<String> {
+    if text.contains('{') {
+        tera.render_str(text, ctx, false)
+    } else {
+        Ok(text.to_string())
+    }
+}
+
 fn eval_when(tera: &Tera, bp: &Blueprint, expr: Option<&str>, ctx: &tera::Context) -> Result<bool> {
     let Some(expr) = expr else { return Ok(true) };
     let out = tera
@@ -425,8 +449,7 @@ fn render_spec(
     if !eval_when(exprs, bp, spec.when.as_deref(), c)? {
         return Ok(None);
     }
-    let path = exprs
-        .render_str(&spec.to, c, false)
+    let path = expand(exprs, &spec.to, c)
         .map_err(|e| bp_err(&format!("output path `{}`", spec.to), &e))?;
     let path = safe_relative_path(&path)?;
     let mut buf = Capped(Vec::new());
@@ -477,7 +500,7 @@ fn render_params(
      -> Result<BTreeMap<String, String>> {
         let mut values = BTreeMap::new();
         for (key, expr) in &st.parameters {
-            let v = tera.render_str(expr, c, false).map_err(|e| {
+            let v = expand(tera, expr, c).map_err(|e| {
                 Error::blueprint(
                     &bp.manifest.name,
                     format!("parameter {key} of stack {}: {}", st.name, chain(&e)),
@@ -862,11 +885,9 @@ fn collect_controls(
                     ),
                 ));
             }
-            let file = tera
-                .render_str(&c.file, tctx, false)
+            let file = expand(tera, &c.file, tctx)
                 .map_err(|e| Error::blueprint(&bp.manifest.name, chain(&e)))?;
-            let resource = tera
-                .render_str(&c.resource, tctx, false)
+            let resource = expand(tera, &c.resource, tctx)
                 .map_err(|e| Error::blueprint(&bp.manifest.name, chain(&e)))?;
             let entry = docs.entry(c.id.clone()).or_insert_with(|| ControlDoc {
                 id: c.id.clone(),

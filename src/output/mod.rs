@@ -10,6 +10,8 @@
 
 use std::fs;
 use std::io::Write;
+
+use rayon::prelude::*;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -148,18 +150,29 @@ fn stage_and_move(
     merge: bool,
 ) -> Result<Report> {
     fs::create_dir(staging).map_err(|e| Error::io("creating staging directory", staging, e))?;
-    for f in files {
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            return Err(Error::Cancelled);
-        }
-        let dest = staging.join(&f.path);
-        if let Some(dir) = dest.parent() {
-            fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
-        }
-        let mut out = fs::File::create(&dest).map_err(|e| Error::io("writing", &dest, e))?;
-        out.write_all(&f.content)
-            .map_err(|e| Error::io("writing", &dest, e))?;
+    let dirs: std::collections::BTreeSet<&Path> = files
+        .iter()
+        .filter_map(|f| Path::new(&f.path).parent())
+        .filter(|d| !d.as_os_str().is_empty())
+        .collect();
+    for dir in dirs {
+        let dir = staging.join(dir);
+        fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
     }
+    // Files are independent until the rename: write them on all cores.
+    let written: Vec<Result<()>> = files
+        .par_iter()
+        .map(|f| {
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                return Err(Error::Cancelled);
+            }
+            let dest = staging.join(&f.path);
+            let mut out = fs::File::create(&dest).map_err(|e| Error::io("writing", &dest, e))?;
+            out.write_all(&f.content)
+                .map_err(|e| Error::io("writing", &dest, e))
+        })
+        .collect();
+    written.into_iter().collect::<Result<()>>()?;
     if INTERRUPTED.load(Ordering::SeqCst) {
         return Err(Error::Cancelled);
     }
