@@ -6,7 +6,6 @@
 #   SIZES="60" benches/compare.sh      # only the 60-file tree
 #   KEEP=1 benches/compare.sh          # keep the work directory (templates, outputs, raw JSON)
 #   STACKWRIGHT=/path/to/stackwright benches/compare.sh
-#   WHATIF_NOFSYNC=1 benches/compare.sh   # also time stackwright with fsync(2) as a no-op (needs cc)
 #
 # What it does:
 #  1. creates benches/.venv with pinned cookiecutter and copier; uses hyperfine
@@ -25,9 +24,11 @@
 #     environments against `cp -r` of its output, and `stackwright --version`;
 #     prints Markdown tables and checks the targets of issue 5.
 #
-# stackwright always renders its built-in blueprints as well, so it is also
-# timed with `--defaults` alone (built-ins only); the cost of the user
-# blueprint is reported both raw and as the difference.
+# stackwright is timed two ways on each tree: as a user blueprint added to the
+# built-in CloudFormation flavour (`--blueprints DIR`: it renders the 40
+# built-in files as well, and `--defaults` alone is timed to isolate the
+# tree's cost), and as a flavour of its own (`--blueprints DIR --set
+# flavor=bench`: exactly the tree, as the peers render it).
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -305,13 +306,15 @@ for n in sizes:
     write(os.path.join(cp, "copier.yml"), "\n".join(q) + "\n")
     for i, f in enumerate(files):
         write(os.path.join(cp, "template", f), body(i, SPELL["copier"]))
-    # stackwright: DIR/cloudformation/benchtree/blueprint.yaml + templates
-    sw = os.path.join(root, "stackwright", "cloudformation", "benchtree")
+    # stackwright: DIR/<flavour>/benchtree/blueprint.yaml + templates, once in the
+    # built-in `cloudformation` flavour and once as a flavour of its own, `bench`
     m = ["name: benchtree", f"description: comparison tree of {n} files", "order: 200", "files:"]
     m += [f"  - {{ template: tree/{f}, to: {f} }}" for f in files]
-    write(os.path.join(sw, "blueprint.yaml"), "\n".join(m) + "\n")
-    for i, f in enumerate(files):
-        write(os.path.join(sw, "tree", f), body(i, SPELL["stackwright"]))
+    for flavour in ("cloudformation", "bench"):
+        sw = os.path.join(root, "stackwright", flavour, "benchtree")
+        write(os.path.join(sw, "blueprint.yaml"), "\n".join(m) + "\n")
+        for i, f in enumerate(files):
+            write(os.path.join(sw, "tree", f), body(i, SPELL["stackwright"]))
     size = sum(os.path.getsize(os.path.join(cc, "{{cookiecutter.project_name}}", f)) for f in files)
     print(f"tree t{n}: {n} files, {size} bytes of templates", file=sys.stderr)
 PY
@@ -406,46 +409,33 @@ for n in $SIZES; do
     "$COOKIECUTTER" --no-input -o "$O/cc-ref-$n" "$T/cookiecutter" >/dev/null
     "$COPIER" copy --quiet --defaults --overwrite "$T/copier" "$O/cp-ref-$n" >/dev/null
     "$SW" new --defaults --out "$O/sw-ref-$n" --blueprints "$T/stackwright" >/dev/null
+    "$SW" new --defaults --set flavor=bench --out "$O/swf-ref-$n" --blueprints "$T/stackwright" >/dev/null
     project="$(ls "$O/cc-ref-$n")"
     if diff -r "$O/cc-ref-$n/$project/bench" "$O/cp-ref-$n/bench" >/dev/null \
-        && diff -r "$O/cc-ref-$n/$project/bench" "$O/sw-ref-$n/bench" >/dev/null; then
-        log "t$n: cookiecutter, copier and stackwright outputs are byte-identical ($(find "$O/sw-ref-$n/bench" -type f | wc -l) files)"
+        && diff -r "$O/cc-ref-$n/$project/bench" "$O/sw-ref-$n/bench" >/dev/null \
+        && diff -r "$O/cc-ref-$n/$project/bench" "$O/swf-ref-$n/bench" >/dev/null; then
+        log "t$n: cookiecutter, copier and stackwright (both ways) outputs are byte-identical ($(find "$O/sw-ref-$n/bench" -type f | wc -l) files)"
     else
         log "t$n: WARNING: outputs differ:"
         diff -r "$O/cc-ref-$n/$project/bench" "$O/cp-ref-$n/bench" | head -20 >&2 || true
         diff -r "$O/cc-ref-$n/$project/bench" "$O/sw-ref-$n/bench" | head -20 >&2 || true
+        diff -r "$O/cc-ref-$n/$project/bench" "$O/swf-ref-$n/bench" | head -20 >&2 || true
     fi
 done
 "$SW" new --defaults --out "$O/sw-builtin-ref" >/dev/null
 "$SW" new --answers "$WORK/answers-3env.yaml" --out "$O/sw-3env-ref" >/dev/null
 
 measure "stackwright built-ins only" "-" "$RUNS" "$O/x" "$SW" new --defaults --out "$O/x"
-# What-if (WHATIF_NOFSYNC=1): stackwright with fsync(2) turned into a no-op by an
-# LD_PRELOAD shim, to show how much of its wall time is the per-file fsync.
-NOFSYNC=()
-if [[ -n "${WHATIF_NOFSYNC:-}" ]] && command -v cc >/dev/null 2>&1; then
-    printf 'int fsync(int fd){(void)fd;return 0;}\nint fdatasync(int fd){(void)fd;return 0;}\n' >"$WORK/nofsync.c"
-    cc -O2 -shared -fPIC -o "$WORK/nofsync.so" "$WORK/nofsync.c"
-    NOFSYNC=(env "LD_PRELOAD=$WORK/nofsync.so")
-    measure "what-if no fsync: stackwright built-ins only" "-" "$RUNS" "$O/x" "${NOFSYNC[@]}" "$SW" new --defaults --out "$O/x"
-elif [[ -n "${WHATIF_NOFSYNC:-}" ]]; then
-    log "WHATIF_NOFSYNC: no C compiler (cc) found, skipping the what-if rows"
-fi
 for n in $SIZES; do
     T="$WORK/t$n"
     measure "stackwright" "$n" "$RUNS" "$O/x" "$SW" new --defaults --out "$O/x" --blueprints "$T/stackwright"
-    if (( ${#NOFSYNC[@]} )); then
-        measure "what-if no fsync: stackwright" "$n" "$RUNS" "$O/x" "${NOFSYNC[@]}" "$SW" new --defaults --out "$O/x" --blueprints "$T/stackwright"
-    fi
+    measure "stackwright, own flavour" "$n" "$RUNS" "$O/x" "$SW" new --defaults --set flavor=bench --out "$O/x" --blueprints "$T/stackwright"
     measure "cookiecutter" "$n" "$RUNS" "$O/x" "$COOKIECUTTER" --no-input -o "$O/x" "$T/cookiecutter"
     measure "copier" "$n" "$RUNS" "$O/x" "$COPIER" copy --quiet --defaults --overwrite "$T/copier" "$O/x"
     measure "cp -r (stackwright output)" "$n" "$RUNS" "$O/x" cp -r "$O/sw-ref-$n" "$O/x"
     measure "cp -r (tree only)" "$n" "$RUNS" "$O/x" cp -r "$O/sw-ref-$n/bench" "$O/x"
 done
 measure "stackwright 3 envs" "full" "$RUNS" "$O/x" "$SW" new --answers "$WORK/answers-3env.yaml" --out "$O/x"
-if (( ${#NOFSYNC[@]} )); then
-    measure "what-if no fsync: stackwright 3 envs" "full" "$RUNS" "$O/x" "${NOFSYNC[@]}" "$SW" new --answers "$WORK/answers-3env.yaml" --out "$O/x"
-fi
 measure "cp -r (3-env output)" "full" "$RUNS" "$O/x" cp -r "$O/sw-3env-ref" "$O/x"
 measure "stackwright --version" "-" "$STARTUP_RUNS" "" "$SW" --version
 
@@ -487,34 +477,19 @@ print(f"Machine: {meta['nproc']} cores, {meta['cpu']}, {meta['ram']} RAM. "
       f"fresh output directory each run (removed, then `sync`, before each). "
       f"Load average (1/5/15 min): {meta['load']}; other work on the machine, CPU or disk, skews the results.\n")
 print("Same template tree for every tool (Jinja2/Tera common syntax: variables, if, for;"
-      " 2-4 KB per file). stackwright always renders its built-in blueprints too"
-      f" ({meta['files_builtin']} files with --defaults), so its raw time includes them;"
-      " the next table isolates the user blueprint's cost.\n")
+      " 2-4 KB per file). `stackwright` adds the tree to the built-in CloudFormation flavour"
+      f" and so also renders the built-in blueprints ({meta['files_builtin']} files with --defaults);"
+      " `stackwright, own flavour` renders the tree as a flavour of its own (`--set flavor=bench`),"
+      " the same work the peers do. Ratios are against `stackwright`.\n")
 print("| tool | size (files) | median ms | ratio vs stackwright | peak RSS MB |")
 print("|---|---:|---:|---:|---:|")
 for n in sizes:
     sw = R[("stackwright", n)][0]
-    for label in ["stackwright", "cookiecutter", "copier", "cp -r (stackwright output)", "cp -r (tree only)"]:
+    for label in ["stackwright", "stackwright, own flavour", "cookiecutter", "copier", "cp -r (stackwright output)", "cp -r (tree only)"]:
         med, rss = R[(label, n)]
         print(f"| {label} | {n} | {ms(med)} | {ratio(med, sw)} | {rss:.1f} |")
 b_med, b_rss = R[("stackwright built-ins only", "-")]
 print(f"| stackwright built-ins only (`--defaults`, no user blueprint) | - | {ms(b_med)} | - | {b_rss:.1f} |")
-W = "what-if no fsync: "
-if (W + "stackwright built-ins only", "-") in R:
-    print("\nWhat-if (WHATIF_NOFSYNC=1): the same stackwright runs with fsync(2) made a no-op by an LD_PRELOAD shim"
-          " (not a supported mode; it shows what the per-file fsync costs):\n")
-    print("| size (files) | stackwright ms | without fsync ms | cookiecutter / without | copier / without "
-          "| user-blueprint cost without fsync ms | cookiecutter / that | copier / that |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    wb = R[(W + "stackwright built-ins only", "-")][0]
-    print(f"| built-ins only | {ms(b_med)} | {ms(wb)} | - | - | - | - | - |")
-    for n in sizes:
-        sw, wn = R[("stackwright", n)][0], R[(W + "stackwright", n)][0]
-        cc, cp = R[("cookiecutter", n)][0], R[("copier", n)][0]
-        wc = max(wn - wb, 0.0)
-        print(f"| {n} | {ms(sw)} | {ms(wn)} | {ratio(cc, wn)} | {ratio(cp, wn)} "
-              f"| {ms(wc)} | {ratio(cc, wc)} | {ratio(cp, wc)} |")
-
 print("\nUser-blueprint cost = stackwright with `--blueprints` minus stackwright built-ins only:\n")
 print("| size (files) | stackwright raw ms | user-blueprint cost ms | cookiecutter / raw | copier / raw | cookiecutter / cost | copier / cost |")
 print("|---:|---:|---:|---:|---:|---:|---:|")
@@ -532,9 +507,6 @@ print(f"\nFull built-in stack, 3 environments, every blueprint on "
 print("| command | median ms | ratio vs cp -r | peak RSS MB |")
 print("|---|---:|---:|---:|")
 print(f"| stackwright new --answers (3 envs) | {ms(f_med)} | {ratio(f_med, c_med)} | {f_rss:.1f} |")
-if (W + "stackwright 3 envs", "full") in R:
-    w_med, w_rss = R[(W + "stackwright 3 envs", "full")]
-    print(f"| what-if: same, fsync made a no-op | {ms(w_med)} | {ratio(w_med, c_med)} | {w_rss:.1f} |")
 print(f"| cp -r of its output | {ms(c_med)} | 1.00x | {c_rss:.1f} |")
 print(f"| stackwright --version | {ms(v_med)} | - | {v_rss:.1f} |")
 
@@ -544,9 +516,10 @@ if "60" in sizes:
     sw = R[("stackwright", "60")][0]
     cost = max(sw - b_med, 0.0)
     worst = min(R[("cookiecutter", "60")][0], R[("copier", "60")][0])
-    print(f"- >= 30x faster than both peers on the 60-file tree: {verdict(worst / sw >= 30)} raw "
-          f"({worst / sw:.1f}x vs the faster peer); {verdict(cost > 0 and worst / cost >= 30)} on the user-blueprint cost "
-          f"({(worst / cost) if cost > 0 else float('inf'):.1f}x)")
+    own = R[("stackwright, own flavour", "60")][0]
+    print(f"- >= 30x faster than both peers on the 60-file tree: {verdict(worst / own >= 30)} with the tree as its own flavour "
+          f"({worst / own:.1f}x vs the faster peer); {verdict(worst / sw >= 30)} with the built-in stack rendered as well "
+          f"({worst / sw:.1f}x); user-blueprint cost alone {(worst / cost) if cost > 0 else float('inf'):.1f}x")
 print(f"- full 3-env stack within 3x of cp -r: {verdict(f_med <= 3 * c_med)} ({f_med / c_med:.2f}x)")
 all_rss = [v[1] for (label, _), v in R.items() if label.startswith("stackwright") and "--version" not in label]
 print(f"- peak RSS < 30 MB: {verdict(max(all_rss) < 30)} (max {max(all_rss):.1f} MB over every stackwright run)")

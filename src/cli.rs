@@ -118,10 +118,13 @@ pub enum AnswersCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BlueprintsCommand {
-    /// List the blueprints of the CloudFormation flavour and where each comes from.
+    /// List the blueprints of a flavour and where each comes from.
     List {
         #[arg(long = "blueprints", value_name = "DIR")]
         blueprint_dirs: Vec<PathBuf>,
+        /// The blueprint set: built-in `cloudformation`, or a flavour folder of --blueprints DIR.
+        #[arg(long, value_name = "NAME", default_value = "cloudformation")]
+        flavor: String,
     },
     /// Print the template context (JSON) that blueprints see for some answers:
     /// the reference for writing your own blueprints.
@@ -142,6 +145,9 @@ pub enum BlueprintsCommand {
         templates: bool,
         #[arg(long = "blueprints", value_name = "DIR")]
         blueprint_dirs: Vec<PathBuf>,
+        /// The blueprint set: built-in `cloudformation`, or a flavour folder of --blueprints DIR.
+        #[arg(long, value_name = "NAME", default_value = "cloudformation")]
+        flavor: String,
     },
 }
 

@@ -130,11 +130,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             ))
         }
         Command::Answers(AnswersCommand::Schema) => out(&answers::schema::json_schema()),
-        Command::Blueprints(BlueprintsCommand::List { blueprint_dirs }) => {
-            let bps = blueprint::source::resolve(
-                "cloudformation",
-                &blueprint_search_path(&blueprint_dirs)?,
-            )?;
+        Command::Blueprints(BlueprintsCommand::List {
+            blueprint_dirs,
+            flavor,
+        }) => {
+            let bps = cli_blueprints(&flavor, &blueprint_dirs)?;
             let mut text = String::new();
             for bp in bps {
                 text.push_str(&format!(
@@ -167,11 +167,9 @@ fn dispatch(cli: Cli) -> Result<()> {
             name,
             templates,
             blueprint_dirs,
+            flavor,
         }) => {
-            let bps = blueprint::source::resolve(
-                "cloudformation",
-                &blueprint_search_path(&blueprint_dirs)?,
-            )?;
+            let bps = cli_blueprints(&flavor, &blueprint_dirs)?;
             let Some(bp) = bps.iter().find(|b| b.manifest.name == name) else {
                 let names: Vec<&str> = bps.iter().map(|b| b.manifest.name.as_str()).collect();
                 return Err(Error::Usage(format!(
@@ -217,10 +215,57 @@ fn user_config() -> Result<Option<Source>> {
     Ok(Some(Source::new(path.display().to_string(), text)))
 }
 
-fn blueprint_search_path(extra: &[PathBuf]) -> Result<Vec<PathBuf>> {
+/// The blueprints of a flavour named on the command line (`blueprints list|show --flavor`).
+fn cli_blueprints(flavor: &str, extra: &[PathBuf]) -> Result<Vec<blueprint::Blueprint>> {
+    if let Err(p) = answers::validate::flavor(flavor) {
+        return Err(Error::Usage(format!("--flavor: {}", p.message)));
+    }
+    resolve_blueprints(&Layers::default(), flavor, extra)
+}
+
+/// The blueprints of a flavour: built in, from the config directory, then from
+/// each `--blueprints DIR`. A flavour nobody provides is an answers error.
+fn resolve_blueprints(
+    layers: &Layers,
+    flavor: &str,
+    extra: &[PathBuf],
+) -> Result<Vec<blueprint::Blueprint>> {
+    let dirs = blueprint_search_path(extra, flavor)?;
+    let blueprints = blueprint::source::resolve(flavor, &dirs)?;
+    if !blueprints.is_empty() {
+        return Ok(blueprints);
+    }
+    let mut known: Vec<String> = blueprint::source::builtin_flavours()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for dir in config_dir()
+        .map(|d| d.join("blueprints"))
+        .iter()
+        .chain(extra)
+    {
+        known.extend(blueprint::source::flavours_in(dir));
+    }
+    known.sort();
+    known.dedup();
+    let mut diag = error::Diagnostic::new("flavor", format!("no blueprint set `{flavor}`"));
+    diag = match answers::validate::did_you_mean(flavor, known.iter().map(String::as_str)) {
+        Some(best) => diag.hint(format!(
+            "did you mean `{best}`? known: {}",
+            known.join(", ")
+        )),
+        None => diag.hint(format!(
+            "known: {}; --blueprints DIR adds the flavours of DIR/<flavour>/<name>/blueprint.yaml",
+            known.join(", ")
+        )),
+    };
+    Err(Error::invalid(diag.at(answers::locate(layers, "flavor"))))
+}
+
+fn blueprint_search_path(extra: &[PathBuf], flavor: &str) -> Result<Vec<PathBuf>> {
     let mut dirs = Vec::new();
     if let Some(user) = config_dir().map(|d| d.join("blueprints")) {
-        if user.join("cloudformation").is_dir() {
+        if user.join(flavor).is_dir() {
             dirs.push(user);
         }
     }
@@ -300,10 +345,11 @@ fn new(args: NewArgs) -> Result<()> {
         sets: args.sets.clone(),
     };
     let flavor = answers::merge(&layers)?.flavor;
-    let blueprints = blueprint::source::resolve(
-        flavor.as_str(),
-        &blueprint_search_path(&args.blueprint_dirs)?,
-    )?;
+    if answers::validate::flavor(&flavor).is_err() {
+        // Not a folder name: validation reports it where it was set.
+        answers::load(&layers)?;
+    }
+    let blueprints = resolve_blueprints(&layers, &flavor, &args.blueprint_dirs)?;
     if !ask {
         let loaded = answers::load(&layers)?;
         return out(&generate(&args, &loaded, &blueprints)?);
@@ -419,10 +465,12 @@ fn generate_quiet(
         report.unchanged,
         plan.controls.len()
     );
-    text.push_str(&format!(
-        "next:\n  cd {}\n  make test          # offline unit tests, one per control\n  make lint scan     # cfn-lint and checkov\n  make deploy ENV={} # see README.md for the order and the CodeConnections handshake\n",
-        target.display(),
-        a.environments.first().map(|e| e.name.as_str()).unwrap_or("dev")
-    ));
+    if a.flavor == answers::model::BUILTIN_FLAVOR {
+        text.push_str(&format!(
+            "next:\n  cd {}\n  make test          # offline unit tests, one per control\n  make lint scan     # cfn-lint and checkov\n  make deploy ENV={} # see README.md for the order and the CodeConnections handshake\n",
+            target.display(),
+            a.environments.first().map(|e| e.name.as_str()).unwrap_or("dev")
+        ));
+    }
     Ok(text)
 }

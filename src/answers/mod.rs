@@ -105,6 +105,14 @@ fn merge_tree(layers: &Layers) -> Result<(Answers, Node)> {
     Ok((answers, tree))
 }
 
+/// Where the merged answers set a key (`flavor`, `environments[1].name`), for
+/// errors found after validation.
+pub fn locate(layers: &Layers, path: &str) -> Option<Location> {
+    merge_tree(layers)
+        .ok()
+        .and_then(|(_, tree)| tree.location_of(path))
+}
+
 /// Loads answers from text alone (defaults underneath), as `answers check` and tests do.
 pub fn load_str(name: &str, text: &str) -> Result<Loaded> {
     load(&Layers {

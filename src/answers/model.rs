@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The flavour built into the binary, and the default.
+pub const BUILTIN_FLAVOR: &str = "cloudformation";
+
 /// A complete set of answers (version 1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -17,8 +20,9 @@ pub struct Answers {
     /// Format version of this file. Always 1.
     pub version: u32,
     pub project: Project,
-    /// Blueprint set to render. `cloudformation` is the only flavour so far.
-    pub flavor: Flavor,
+    /// Blueprint set to render: `cloudformation` (built in), or a flavour folder `DIR/<flavour>/` of a blueprint directory (`--blueprints DIR` or the config directory).
+    #[schemars(regex(pattern = r"^[a-z][a-z0-9_-]{0,39}$"))]
+    pub flavor: String,
     /// AWS region code, e.g. `us-west-2`; checked against the built-in region table.
     pub region: String,
     /// Environments in promotion order (1 to 8), e.g. dev, then staging, then prod.
@@ -43,14 +47,6 @@ pub struct Project {
     pub cost_center: String,
     /// Extra tags put on every taggable resource.
     pub tags: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Flavor {
-    /// AWS CloudFormation templates.
-    #[default]
-    Cloudformation,
 }
 
 /// One deployment environment.
@@ -184,7 +180,7 @@ impl Default for Answers {
         Self {
             version: 1,
             project: Project::default(),
-            flavor: Flavor::Cloudformation,
+            flavor: BUILTIN_FLAVOR.into(),
             region: "us-east-1".into(),
             environments: vec![
                 Environment {
@@ -316,4 +312,3 @@ names!(Stage {
     IntegrationTest => "integration_test",
 });
 names!(AppKind { None => "none", Ec2 => "ec2", Ecs => "ecs", Lambda => "lambda" });
-names!(Flavor { Cloudformation => "cloudformation" });

@@ -73,6 +73,22 @@ pub fn project_name(name: &str) -> Check {
     }
 }
 
+/// A flavour names a folder of blueprint directories, so it must be a plain folder name.
+pub fn flavor(name: &str) -> Check {
+    let valid = (1..=40).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(Problem::new(format!("`{}` is not a flavour name", printable(name))).hint(
+            "`cloudformation`, or the name of a flavour folder in a blueprint directory: lowercase letters, digits, - and _, starting with a letter",
+        ))
+    }
+}
+
 pub fn tag_value(value: &str) -> Check {
     let allowed = |c: char| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c);
     if value.is_empty() || value.chars().count() > 256 || !value.chars().all(allowed) {
@@ -406,6 +422,7 @@ pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
             ),
         );
     }
+    v.push("flavor", flavor(&a.flavor));
     v.push("project.name", project_name(&a.project.name));
     v.push("project.owner", tag_value(&a.project.owner));
     v.push("project.cost_center", tag_value(&a.project.cost_center));

@@ -143,8 +143,11 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
             files.push(file);
         }
     }
-    for f in render_params(&exprs, &applied, &tctx, &env_ctxs, &ctx)? {
-        files.push(check_file(f, &stacks)?.0);
+    // Parameter files exist for flavours that deploy stacks.
+    if !stacks.is_empty() {
+        for f in render_params(&exprs, &applied, &tctx, &env_ctxs, &ctx)? {
+            files.push(check_file(f, &stacks)?.0);
+        }
     }
     let params = parse_params(&files);
     check_parameters(&stacks, &files, &parsed, &params)?;

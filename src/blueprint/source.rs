@@ -96,8 +96,17 @@ fn parse_manifest(name: &str, text: &str) -> Result<Manifest> {
 pub fn from_dir(root: &Path, flavor: &str) -> Result<Vec<Blueprint>> {
     let base = root.join(flavor);
     if !base.is_dir() {
+        let found = flavours_in(root);
+        let holds = if found.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (it holds {}; choose one with --set flavor=NAME or `flavor:` in the answers)",
+                found.join(", ")
+            )
+        };
         return Err(Error::Usage(format!(
-            "{}: no `{flavor}` folder; a blueprint directory holds <flavour>/<name>/{MANIFEST}",
+            "{}: no `{flavor}` folder{holds}; a blueprint directory holds <flavour>/<name>/{MANIFEST}",
             root.display()
         )));
     }
@@ -188,7 +197,36 @@ fn read_tree(
     Ok(())
 }
 
-/// Built-ins overridden or extended by each directory in turn (later wins by name).
+/// The flavours built into the binary.
+pub fn builtin_flavours() -> Vec<&'static str> {
+    let mut out: Vec<&str> = BUILTIN_MANIFESTS.iter().map(|(f, _, _)| *f).collect();
+    out.dedup();
+    out
+}
+
+/// The flavour folders of a blueprint directory: sub-folders holding at least
+/// one `<name>/blueprint.yaml`, sorted.
+pub fn flavours_in(dir: &Path) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| {
+            fs::read_dir(e.path()).is_ok_and(|bps| {
+                bps.filter_map(|b| b.ok())
+                    .any(|b| b.path().join(MANIFEST).is_file())
+            })
+        })
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Built-ins overridden or extended by each directory in turn (later wins by
+/// name). Every directory must hold the flavour's folder.
 pub fn resolve(flavor: &str, dirs: &[PathBuf]) -> Result<Vec<Blueprint>> {
     let mut all = builtin(flavor)?;
     for dir in dirs {

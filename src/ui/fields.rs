@@ -212,7 +212,7 @@ impl Field {
             Field::Name => ("Prefixes every resource name, S3 buckets included: unique per account.", Some("GEN-01")),
             Field::Owner => ("Becomes the Owner tag on every resource.", Some("GEN-02")),
             Field::CostCenter => ("Becomes the CostCenter tag, for cost allocation.", Some("GEN-02")),
-            Field::Flavor => ("The blueprint set: CloudFormation today, Terraform next.", None),
+            Field::Flavor => ("The blueprint set: built-in `cloudformation`, or a flavour of --blueprints DIR (choose it with --set flavor=NAME).", None),
             Field::Region => ("Type to filter. Partition and AZ count bound the network; nothing is hard-coded to it.", Some("GEN-04")),
             Field::EnvName => ("Names the stacks and params/<name>.json; listed in promotion order.", Some("GEN-01")),
             Field::EnvProfile => ("ephemeral: cheap and disposable; production: NAT per AZ, Multi-AZ database, deletion protection, long retention.", Some("DB-04")),
@@ -376,7 +376,8 @@ pub fn set_region(a: &mut Answers, code: &str) {
 pub fn options(a: &Answers, f: Field) -> Vec<String> {
     let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect();
     match f {
-        Field::Flavor => names(crate::answers::model::Flavor::NAMES),
+        // The blueprints are resolved for the flavour the wizard starts with.
+        Field::Flavor => vec![a.flavor.clone()],
         Field::EnvProfile => names(Profile::NAMES),
         Field::EnvApproval | Field::AllowPublic => names(&["no", "yes"]),
         Field::Azs => {
@@ -445,7 +446,7 @@ pub fn note(a: &Answers, f: Field, option: &str) -> String {
 pub fn selected(a: &Answers, s: Slot) -> usize {
     let env = a.environments.get(s.env);
     let current: String = match s.field {
-        Field::Flavor => a.flavor.as_str().into(),
+        Field::Flavor => a.flavor.clone(),
         Field::EnvProfile => env.map_or("", |e| e.profile.as_str()).into(),
         Field::EnvApproval => yes_no(env.is_some_and(|e| e.approval)).into(),
         Field::AllowPublic => yes_no(a.network.allow_public_ingress).into(),

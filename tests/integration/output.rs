@@ -385,3 +385,122 @@ fn a_killed_run_leaves_the_target_absent_or_complete() {
         "stale staging directories remain: {stray:?}"
     );
 }
+
+const NOTES_MANIFEST: &str = "name: notes\ndescription: a note per environment\nfiles:\n  - { template: note.md, to: \"notes/{{ env.name }}.md\", per_environment: true }\n  - { template: list.yaml, to: envs.yaml }\n";
+
+#[test]
+fn a_flavour_of_a_blueprint_directory_renders_only_its_own_blueprints() {
+    let run = Test::new()
+        .file("bp/notes/notes/blueprint.yaml", NOTES_MANIFEST)
+        .file(
+            "bp/notes/notes/note.md",
+            "# {{ env.name }} of {{ project.name }}\n",
+        )
+        .file(
+            "bp/notes/notes/list.yaml",
+            "environments:\n{% for e in environments %}  - {{ e.name | yaml_str }}\n{% endfor %}",
+        )
+        .answers("flavor: notes\nproject: {name: atlas}\n")
+        .args(&["new", "--out", "proj", "--blueprints", "bp"])
+        .run()
+        .success();
+    let files: Vec<String> = tree(&run.dir.join("proj")).into_keys().collect();
+    assert_eq!(
+        files,
+        [
+            ".stackwright/answers.schema.json",
+            ".stackwright/answers.yaml",
+            "envs.yaml",
+            "notes/dev.md",
+            "notes/prod.md",
+        ]
+    );
+    assert_eq!(run.read("proj/notes/prod.md"), "# prod of atlas\n");
+    assert!(run
+        .read("proj/.stackwright/answers.yaml")
+        .contains("flavor: notes"));
+    // The CloudFormation next steps are not offered for another flavour.
+    assert!(!run.stdout().contains("make deploy"), "{}", run.stdout());
+    // The same answers again: the same bytes.
+    let again = Test::new()
+        .file("bp/notes/notes/blueprint.yaml", NOTES_MANIFEST)
+        .file(
+            "bp/notes/notes/note.md",
+            "# {{ env.name }} of {{ project.name }}\n",
+        )
+        .file(
+            "bp/notes/notes/list.yaml",
+            "environments:\n{% for e in environments %}  - {{ e.name | yaml_str }}\n{% endfor %}",
+        )
+        .file("stored.yaml", &run.read("proj/.stackwright/answers.yaml"))
+        .args(&[
+            "new",
+            "--answers",
+            "stored.yaml",
+            "--out",
+            "proj",
+            "--blueprints",
+            "bp",
+        ])
+        .run()
+        .success();
+    assert_eq!(tree(&run.dir.join("proj")), tree(&again.dir.join("proj")));
+    let listed = Test::new()
+        .file("bp/notes/notes/blueprint.yaml", NOTES_MANIFEST)
+        .file("bp/notes/notes/note.md", "")
+        .file("bp/notes/notes/list.yaml", "")
+        .args(&[
+            "blueprints",
+            "list",
+            "--flavor",
+            "notes",
+            "--blueprints",
+            "bp",
+        ])
+        .run()
+        .success()
+        .stdout();
+    assert!(listed.starts_with("notes"), "{listed}");
+    assert!(listed.contains("a note per environment"), "{listed}");
+}
+
+#[test]
+fn unknown_or_unsafe_flavours_are_refused_where_they_are_set() {
+    let run = Test::new()
+        .answers("version: 1\nflavor: cloudformatoin\n")
+        .args(&["new", "--out", "proj"])
+        .run()
+        .fails(2)
+        .stderr_has(&[
+            "answers.yaml:2:9: flavor: no blueprint set `cloudformatoin`",
+            "did you mean `cloudformation`?",
+        ]);
+    assert!(!run.dir.join("proj").exists());
+    // A flavour is a folder name: nothing that walks out of a blueprint directory.
+    Test::new()
+        .file("bp/notes/notes/blueprint.yaml", NOTES_MANIFEST)
+        .args(&[
+            "new",
+            "--defaults",
+            "--set",
+            "flavor=../bp/notes",
+            "--out",
+            "proj",
+            "--blueprints",
+            "bp",
+        ])
+        .run()
+        .fails(2)
+        .stderr_has(&["flavor: `../bp/notes` is not a flavour name"]);
+    // A blueprint directory without the chosen flavour says what it does hold.
+    Test::new()
+        .file("bp/notes/notes/blueprint.yaml", NOTES_MANIFEST)
+        .args(&["new", "--defaults", "--out", "proj", "--blueprints", "bp"])
+        .run()
+        .fails(2)
+        .stderr_has(&[
+            "no `cloudformation` folder",
+            "it holds notes",
+            "--set flavor=NAME",
+        ]);
+}
