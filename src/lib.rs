@@ -344,16 +344,17 @@ fn new(args: NewArgs) -> Result<()> {
         answers: args.answers.as_deref().map(read_source).transpose()?,
         sets: args.sets.clone(),
     };
+    if !ask {
+        let loaded = answers::load(&layers)?;
+        let blueprints = resolve_blueprints(&layers, &loaded.answers.flavor, &args.blueprint_dirs)?;
+        return out(&generate(&args, &loaded, &blueprints)?);
+    }
     let flavor = answers::merge(&layers)?.flavor;
     if answers::validate::flavor(&flavor).is_err() {
         // Not a folder name: validation reports it where it was set.
         answers::load(&layers)?;
     }
     let blueprints = resolve_blueprints(&layers, &flavor, &args.blueprint_dirs)?;
-    if !ask {
-        let loaded = answers::load(&layers)?;
-        return out(&generate(&args, &loaded, &blueprints)?);
-    }
     // The questions start from the merged answers before `auto` is resolved,
     // so ranges and versions the user never touched stay automatic.
     let start = answers::merge(&layers)?;

@@ -113,23 +113,41 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
 
     // Each blueprint gets its own Tera (templates include only their own
     // folder); each file is checked as soon as it is rendered.
-    let units: Vec<(Tera, Vec<Checked>)> = in_order(applied.par_iter().map(|bp| {
-        let tera = build_tera(a, bp)?;
-        let mut jobs = Vec::new();
-        for spec in bp.manifest.files.iter().filter(|s| !s.summary) {
-            if spec.per_environment {
-                jobs.extend(env_ctxs.iter().map(|c| (spec, c)));
-            } else {
-                jobs.push((spec, &tctx));
+    let render_blueprints = || {
+        in_order(applied.par_iter().map(|bp| {
+            let tera = build_tera(a, bp)?;
+            let mut jobs = Vec::new();
+            for spec in bp.manifest.files.iter().filter(|s| !s.summary) {
+                if spec.per_environment {
+                    jobs.extend(env_ctxs.iter().map(|c| (spec, c)));
+                } else {
+                    jobs.push((spec, &tctx));
+                }
             }
-        }
-        let checked = in_order(jobs.par_iter().map(|(spec, c)| {
-            render_spec(&exprs, &tera, bp, spec, c)?
-                .map(|f| check_file(f, &stacks))
-                .transpose()
-        }))?;
-        Ok((tera, checked.into_iter().flatten().collect()))
-    }))?;
+            let checked = in_order(jobs.par_iter().map(|(spec, c)| {
+                render_spec(&exprs, &tera, bp, spec, c)?
+                    .map(|f| check_file(f, &stacks))
+                    .transpose()
+            }))?;
+            Ok((
+                tera,
+                checked.into_iter().flatten().collect::<Vec<Checked>>(),
+            ))
+        }))
+    };
+    // Parameter files and control claims need no rendered file: they are
+    // worked out while the blueprints render.
+    let side_work = || -> Result<_> {
+        // Parameter files exist for flavours that deploy stacks.
+        let params = if stacks.is_empty() {
+            Vec::new()
+        } else {
+            render_params(&exprs, &applied, &tctx, &env_ctxs, &ctx)?
+        };
+        Ok((params, claim_controls(&exprs, &applied, &tctx)?))
+    };
+    let (units, side) = rayon::join(render_blueprints, side_work);
+    let (units, (param_files, claims)) = (units?, side?);
 
     let mut files = Vec::new();
     let mut parsed = Parsed::new();
@@ -143,17 +161,14 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
             files.push(file);
         }
     }
-    // Parameter files exist for flavours that deploy stacks.
-    if !stacks.is_empty() {
-        for f in render_params(&exprs, &applied, &tctx, &env_ctxs, &ctx)? {
-            files.push(check_file(f, &stacks)?.0);
-        }
+    for f in param_files {
+        files.push(check_file(f, &stacks)?.0);
     }
     let params = parse_params(&files);
     check_parameters(&stacks, &files, &parsed, &params)?;
 
     let skips = find_skips(&parsed);
-    let controls = collect_controls(&exprs, &applied, &tctx, &files)?;
+    let controls = collect_controls(claims, &files)?;
 
     let mut listed: Vec<FileDoc> = files
         .iter()
@@ -858,61 +873,88 @@ fn find_tests(files: &[RenderedFile]) -> BTreeMap<String, Vec<String>> {
     tests
 }
 
-fn collect_controls(
+/// A control a blueprint carries in this project (its `when` is true), with
+/// where it lives.
+struct Claim<'a> {
+    blueprint: &'a str,
+    id: &'a str,
+    file: String,
+    resource: String,
+}
+
+fn claim_controls<'a>(
     tera: &Tera,
-    applied: &[&Blueprint],
+    applied: &[&'a Blueprint],
     tctx: &tera::Context,
-    files: &[RenderedFile],
-) -> Result<Vec<ControlDoc>> {
-    let tests = find_tests(files);
-    let mut docs: BTreeMap<String, ControlDoc> = BTreeMap::new();
+) -> Result<Vec<Claim<'a>>> {
+    let mut claims = Vec::new();
     for bp in applied {
         for c in &bp.manifest.controls {
             if !eval_when(tera, bp, c.when.as_deref(), tctx)? {
                 continue;
             }
-            let Some(cat) = facts().control(&c.id) else {
-                return Err(Error::blueprint(
-                    &bp.manifest.name,
-                    format!("claims control {}, which is not in the catalog", c.id),
-                ));
+            let expand = |text: &str| {
+                expand(tera, text, tctx).map_err(|e| Error::blueprint(&bp.manifest.name, chain(&e)))
             };
-            let found = tests.get(&c.id).cloned().unwrap_or_default();
-            if found.is_empty() {
-                return Err(Error::blueprint(
-                    &bp.manifest.name,
-                    format!(
-                        "claims control {} but no generated test is named test_{}_…",
-                        c.id,
-                        c.id.to_lowercase().replace('-', "_")
-                    ),
-                ));
-            }
-            let file = expand(tera, &c.file, tctx)
-                .map_err(|e| Error::blueprint(&bp.manifest.name, chain(&e)))?;
-            let resource = expand(tera, &c.resource, tctx)
-                .map_err(|e| Error::blueprint(&bp.manifest.name, chain(&e)))?;
-            let entry = docs.entry(c.id.clone()).or_insert_with(|| ControlDoc {
-                id: c.id.clone(),
-                area: cat.area.clone(),
-                title: cat.title.clone(),
-                prevents: cat.prevents.clone(),
-                file: String::new(),
-                resource: String::new(),
-                tests: found,
+            claims.push(Claim {
+                blueprint: &bp.manifest.name,
+                id: &c.id,
+                file: expand(&c.file)?,
+                resource: expand(&c.resource)?,
             });
-            let sep = |s: &mut String| {
-                if !s.is_empty() {
-                    s.push_str("; ")
-                }
-            };
-            if !entry.file.split("; ").any(|x| x == file) {
-                sep(&mut entry.file);
-                entry.file.push_str(&file);
-            }
-            sep(&mut entry.resource);
-            entry.resource.push_str(resource.trim());
         }
+    }
+    Ok(claims)
+}
+
+/// The controls of the project from the blueprints' claims, each with the
+/// generated tests named after it; a claim without a test is refused.
+fn collect_controls(claims: Vec<Claim>, files: &[RenderedFile]) -> Result<Vec<ControlDoc>> {
+    let tests = find_tests(files);
+    let mut docs: BTreeMap<String, ControlDoc> = BTreeMap::new();
+    for Claim {
+        blueprint,
+        id,
+        file,
+        resource,
+    } in claims
+    {
+        let Some(cat) = facts().control(id) else {
+            return Err(Error::blueprint(
+                blueprint,
+                format!("claims control {id}, which is not in the catalog"),
+            ));
+        };
+        let found = tests.get(id).cloned().unwrap_or_default();
+        if found.is_empty() {
+            return Err(Error::blueprint(
+                blueprint,
+                format!(
+                    "claims control {id} but no generated test is named test_{}_…",
+                    id.to_lowercase().replace('-', "_")
+                ),
+            ));
+        }
+        let entry = docs.entry(id.to_string()).or_insert_with(|| ControlDoc {
+            id: id.to_string(),
+            area: cat.area.clone(),
+            title: cat.title.clone(),
+            prevents: cat.prevents.clone(),
+            file: String::new(),
+            resource: String::new(),
+            tests: found,
+        });
+        let sep = |s: &mut String| {
+            if !s.is_empty() {
+                s.push_str("; ")
+            }
+        };
+        if !entry.file.split("; ").any(|x| x == file) {
+            sep(&mut entry.file);
+            entry.file.push_str(&file);
+        }
+        sep(&mut entry.resource);
+        entry.resource.push_str(resource.trim());
     }
     // Catalog order, not alphabetical: GEN before SEC before NET, as in CONTROLS.md.
     let order: Vec<&str> = facts().controls.iter().map(|c| c.id.as_str()).collect();

@@ -8,6 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use include_dir::{include_dir, Dir};
+use rayon::prelude::*;
+use std::io::Read;
 
 use super::manifest::Manifest;
 use crate::error::{Error, Result};
@@ -123,8 +125,7 @@ pub fn from_dir(root: &Path, flavor: &str) -> Result<Vec<Blueprint>> {
             continue;
         }
         let name = entry.file_name().to_string_lossy().to_string();
-        let mut files = BTreeMap::new();
-        read_tree(&path, &path, &name, &mut files)?;
+        let mut files = read_tree(&path, &name)?;
         let manifest_text = files.remove(MANIFEST).ok_or_else(|| {
             Error::blueprint(&name, format!("{} has no {MANIFEST}", path.display()))
         })?;
@@ -150,12 +151,9 @@ pub fn from_dir(root: &Path, flavor: &str) -> Result<Vec<Blueprint>> {
     Ok(out)
 }
 
-fn read_tree(
-    root: &Path,
-    dir: &Path,
-    name: &str,
-    out: &mut BTreeMap<String, Cow<'static, str>>,
-) -> Result<()> {
+/// Lists the regular files of a blueprint folder (relative path, path),
+/// refusing symbolic links and too many files; contents are read afterwards.
+fn list_tree(root: &Path, dir: &Path, name: &str, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
     let mut entries: Vec<_> = fs::read_dir(dir)
         .map_err(|e| Error::io("reading", dir, e))?
         .filter_map(|e| e.ok())
@@ -163,21 +161,26 @@ fn read_tree(
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
-        let meta = fs::symlink_metadata(&path).map_err(|e| Error::io("reading", &path, e))?;
-        if meta.file_type().is_symlink() {
+        let kind = entry
+            .file_type()
+            .map_err(|e| Error::io("reading", &path, e))?;
+        if kind.is_symlink() {
             return Err(Error::blueprint(
                 name,
                 format!("{} is a symbolic link; blueprint files must be regular files inside the blueprint folder", path.display()),
             ));
         }
-        if meta.is_dir() {
-            read_tree(root, &path, name, out)?;
+        if kind.is_dir() {
+            list_tree(root, &path, name, out)?;
             continue;
         }
-        if meta.len() > MAX_FILE_BYTES {
+        if !kind.is_file() {
             return Err(Error::blueprint(
                 name,
-                format!("{} is larger than 1 MiB", path.display()),
+                format!(
+                    "{} is not a regular file (a pipe, socket or device); blueprint folders hold files and folders only",
+                    path.display()
+                ),
             ));
         }
         if out.len() >= MAX_FILES {
@@ -186,15 +189,38 @@ fn read_tree(
                 format!("more than {MAX_FILES} files"),
             ));
         }
-        let text = fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
         let rel = path
             .strip_prefix(root)
             .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        out.insert(rel, Cow::Owned(text));
+        out.push((rel, path));
     }
     Ok(())
+}
+
+/// Every file of a blueprint folder (read on all cores), each at most 1 MiB.
+fn read_tree(root: &Path, name: &str) -> Result<BTreeMap<String, Cow<'static, str>>> {
+    let mut listed = Vec::new();
+    list_tree(root, root, name, &mut listed)?;
+    let read: Vec<Result<(String, Cow<'static, str>)>> = listed
+        .into_par_iter()
+        .map(|(rel, path)| {
+            let file = fs::File::open(&path).map_err(|e| Error::io("reading", &path, e))?;
+            let mut text = String::new();
+            file.take(MAX_FILE_BYTES + 1)
+                .read_to_string(&mut text)
+                .map_err(|e| Error::io("reading", &path, e))?;
+            if text.len() as u64 > MAX_FILE_BYTES {
+                return Err(Error::blueprint(
+                    name,
+                    format!("{} is larger than 1 MiB", path.display()),
+                ));
+            }
+            Ok((rel, Cow::Owned(text)))
+        })
+        .collect();
+    read.into_iter().collect()
 }
 
 /// The flavours built into the binary.

@@ -504,3 +504,22 @@ fn unknown_or_unsafe_flavours_are_refused_where_they_are_set() {
             "--set flavor=NAME",
         ]);
 }
+
+#[test]
+fn a_pipe_in_a_blueprint_folder_is_refused_instead_of_read() {
+    // Reading a FIFO would block for ever; the folder walk refuses anything but files and folders.
+    let t = Test::new().file(
+        "bp/cloudformation/odd/blueprint.yaml",
+        "name: odd\ndescription: holds a pipe\nfiles: []\n",
+    );
+    let fifo = t.path().join("bp/cloudformation/odd/pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    t.args(&["new", "--defaults", "--out", "proj", "--blueprints", "bp"])
+        .run()
+        .fails(1)
+        .stderr_has(&["pipe is not a regular file"]);
+}
