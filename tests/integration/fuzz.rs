@@ -1,7 +1,9 @@
 //! Property tests over the answers loader and validator: arbitrary YAML and
 //! mutated valid answers never panic and always end in valid answers or a
 //! typed error with at least one diagnostic, in bounded time. Valid results
-//! must also render with the built-in blueprints.
+//! must also render with the built-in blueprints. The check every rendered
+//! YAML file goes through gets the same treatment, on arbitrary text and on
+//! mutated real templates.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -14,6 +16,35 @@ use stackwright::error::Error;
 fn builtins() -> &'static [Blueprint] {
     static B: OnceLock<Vec<Blueprint>> = OnceLock::new();
     B.get_or_init(|| blueprint::source::resolve("cloudformation", &[]).unwrap())
+}
+
+/// A real rendered template (the default network stack) to mutate.
+fn network_template() -> &'static str {
+    static T: OnceLock<String> = OnceLock::new();
+    T.get_or_init(|| {
+        let loaded = answers::load_str("defaults.yaml", "").unwrap();
+        let plan = blueprint::render(&loaded, builtins()).unwrap();
+        let file = plan
+            .files
+            .iter()
+            .find(|f| f.path == "templates/network.yaml")
+            .expect("the network template is rendered");
+        String::from_utf8(file.content.clone()).unwrap()
+    })
+}
+
+/// The rendered-YAML check ends in bounded time with an answer or a message.
+fn scan(text: &str) {
+    let start = Instant::now();
+    let result = stackwright::yaml::scan_rendered(text, |_, _| {});
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+    if let Err(message) = result {
+        assert!(message.contains("line"), "no place in: {message}");
+    }
 }
 
 fn check(text: &str) -> Option<Loaded> {
@@ -102,6 +133,30 @@ proptest! {
     }
 
     #[test]
+    fn rendered_yaml_check_never_panics_on_arbitrary_text(text in "\\PC{0,400}") {
+        scan(&text);
+    }
+
+    #[test]
+    fn rendered_yaml_check_never_panics_on_mutated_templates(
+        edits in proptest::collection::vec((0usize..100_000, 0usize..12), 1..6)
+    ) {
+        let mut text = network_template().to_string();
+        for (pos, c) in edits {
+            let at = pos % text.len();
+            let at = (0..=at).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+            if c == 11 {
+                // Cut a line, as a template with a broken loop would.
+                let end = text[at..].find('\n').map_or(text.len(), |e| at + e);
+                text.replace_range(at..end, "");
+            } else {
+                text.insert(at, ['{', '[', ':', '"', '\'', '&', '*', '#', '\t', '-', '\n'][c]);
+            }
+        }
+        scan(&text);
+    }
+
+    #[test]
     fn mutated_valid_answers_validate_or_explain(
         edits in proptest::collection::vec((0usize..2000, 0usize..VALUES.len(), 0u8..3), 1..4)
     ) {
@@ -130,5 +185,21 @@ proptest! {
             // Every valid answer set renders: no blueprint may choke on a combination.
             blueprint::render(&loaded, builtins()).unwrap_or_else(|e| panic!("valid answers failed to render: {e}\n{text}"));
         }
+    }
+}
+
+#[test]
+fn the_unmutated_template_passes_the_check_with_its_sections() {
+    let top = stackwright::yaml::scan_rendered(network_template(), |_, _| {})
+        .unwrap()
+        .expect("a block mapping at the top");
+    let keys: Vec<&str> = top.iter().map(|(k, _)| k.as_str()).collect();
+    for section in [
+        "AWSTemplateFormatVersion",
+        "Parameters",
+        "Resources",
+        "Outputs",
+    ] {
+        assert!(keys.contains(&section), "{section} missing from {keys:?}");
     }
 }
