@@ -220,13 +220,14 @@ fn cli_blueprints(flavor: &str, extra: &[PathBuf]) -> Result<Vec<blueprint::Blue
     if let Err(p) = answers::validate::flavor(flavor) {
         return Err(Error::Usage(format!("--flavor: {}", p.message)));
     }
-    resolve_blueprints(&Layers::default(), flavor, extra)
+    resolve_blueprints(None, flavor, extra)
 }
 
 /// The blueprints of a flavour: built in, from the config directory, then from
-/// each `--blueprints DIR`. A flavour nobody provides is an answers error.
+/// each `--blueprints DIR`. A flavour nobody provides is refused where it was
+/// set: in the answers layers, or else on the command line (`--flavor`).
 fn resolve_blueprints(
-    layers: &Layers,
+    layers: Option<&Layers>,
     flavor: &str,
     extra: &[PathBuf],
 ) -> Result<Vec<blueprint::Blueprint>> {
@@ -248,18 +249,22 @@ fn resolve_blueprints(
     }
     known.sort();
     known.dedup();
-    let mut diag = error::Diagnostic::new("flavor", format!("no blueprint set `{flavor}`"));
-    diag = match answers::validate::did_you_mean(flavor, known.iter().map(String::as_str)) {
-        Some(best) => diag.hint(format!(
-            "did you mean `{best}`? known: {}",
-            known.join(", ")
-        )),
-        None => diag.hint(format!(
+    let message = format!("no blueprint set `{flavor}`");
+    let hint = match answers::validate::did_you_mean(flavor, known.iter().map(String::as_str)) {
+        Some(best) => format!("did you mean `{best}`? known: {}", known.join(", ")),
+        None => format!(
             "known: {}; --blueprints DIR adds the flavours of DIR/<flavour>/<name>/blueprint.yaml",
             known.join(", ")
-        )),
+        ),
     };
-    Err(Error::invalid(diag.at(answers::locate(layers, "flavor"))))
+    match layers {
+        Some(layers) => Err(Error::invalid(
+            error::Diagnostic::new("flavor", message)
+                .hint(hint)
+                .at(answers::locate(layers, "flavor")),
+        )),
+        None => Err(Error::Usage(format!("--flavor: {message}; {hint}"))),
+    }
 }
 
 fn blueprint_search_path(extra: &[PathBuf], flavor: &str) -> Result<Vec<PathBuf>> {
@@ -346,7 +351,8 @@ fn new(args: NewArgs) -> Result<()> {
     };
     if !ask {
         let loaded = answers::load(&layers)?;
-        let blueprints = resolve_blueprints(&layers, &loaded.answers.flavor, &args.blueprint_dirs)?;
+        let blueprints =
+            resolve_blueprints(Some(&layers), &loaded.answers.flavor, &args.blueprint_dirs)?;
         return out(&generate(&args, &loaded, &blueprints)?);
     }
     let flavor = answers::merge(&layers)?.flavor;
@@ -354,7 +360,7 @@ fn new(args: NewArgs) -> Result<()> {
         // Not a folder name: validation reports it where it was set.
         answers::load(&layers)?;
     }
-    let blueprints = resolve_blueprints(&layers, &flavor, &args.blueprint_dirs)?;
+    let blueprints = resolve_blueprints(Some(&layers), &flavor, &args.blueprint_dirs)?;
     // The questions start from the merged answers before `auto` is resolved,
     // so ranges and versions the user never touched stay automatic.
     let start = answers::merge(&layers)?;

@@ -388,10 +388,9 @@ fn a_killed_run_leaves_the_target_absent_or_complete() {
 
 const NOTES_MANIFEST: &str = "name: notes\ndescription: a note per environment\nfiles:\n  - { template: note.md, to: \"notes/{{ env.name }}.md\", per_environment: true }\n  - { template: list.yaml, to: envs.yaml }\n";
 
-#[test]
-fn a_flavour_of_a_blueprint_directory_renders_only_its_own_blueprints() {
-    let run = Test::new()
-        .file("bp/notes/notes/blueprint.yaml", NOTES_MANIFEST)
+/// A blueprint directory `bp/` holding one flavour, `notes`, of one blueprint.
+fn with_notes_flavour(t: Test) -> Test {
+    t.file("bp/notes/notes/blueprint.yaml", NOTES_MANIFEST)
         .file(
             "bp/notes/notes/note.md",
             "# {{ env.name }} of {{ project.name }}\n",
@@ -400,6 +399,11 @@ fn a_flavour_of_a_blueprint_directory_renders_only_its_own_blueprints() {
             "bp/notes/notes/list.yaml",
             "environments:\n{% for e in environments %}  - {{ e.name | yaml_str }}\n{% endfor %}",
         )
+}
+
+#[test]
+fn a_flavour_of_a_blueprint_directory_renders_only_its_own_blueprints() {
+    let run = with_notes_flavour(Test::new())
         .answers("flavor: notes\nproject: {name: atlas}\n")
         .args(&["new", "--out", "proj", "--blueprints", "bp"])
         .run()
@@ -422,16 +426,7 @@ fn a_flavour_of_a_blueprint_directory_renders_only_its_own_blueprints() {
     // The CloudFormation next steps are not offered for another flavour.
     assert!(!run.stdout().contains("make deploy"), "{}", run.stdout());
     // The same answers again: the same bytes.
-    let again = Test::new()
-        .file("bp/notes/notes/blueprint.yaml", NOTES_MANIFEST)
-        .file(
-            "bp/notes/notes/note.md",
-            "# {{ env.name }} of {{ project.name }}\n",
-        )
-        .file(
-            "bp/notes/notes/list.yaml",
-            "environments:\n{% for e in environments %}  - {{ e.name | yaml_str }}\n{% endfor %}",
-        )
+    let again = with_notes_flavour(Test::new())
         .file("stored.yaml", &run.read("proj/.stackwright/answers.yaml"))
         .args(&[
             "new",
@@ -445,10 +440,7 @@ fn a_flavour_of_a_blueprint_directory_renders_only_its_own_blueprints() {
         .run()
         .success();
     assert_eq!(tree(&run.dir.join("proj")), tree(&again.dir.join("proj")));
-    let listed = Test::new()
-        .file("bp/notes/notes/blueprint.yaml", NOTES_MANIFEST)
-        .file("bp/notes/notes/note.md", "")
-        .file("bp/notes/notes/list.yaml", "")
+    let listed = with_notes_flavour(Test::new())
         .args(&[
             "blueprints",
             "list",
@@ -477,8 +469,7 @@ fn unknown_or_unsafe_flavours_are_refused_where_they_are_set() {
         ]);
     assert!(!run.dir.join("proj").exists());
     // A flavour is a folder name: nothing that walks out of a blueprint directory.
-    Test::new()
-        .file("bp/notes/notes/blueprint.yaml", NOTES_MANIFEST)
+    with_notes_flavour(Test::new())
         .args(&[
             "new",
             "--defaults",
@@ -493,8 +484,7 @@ fn unknown_or_unsafe_flavours_are_refused_where_they_are_set() {
         .fails(2)
         .stderr_has(&["flavor: `../bp/notes` is not a flavour name"]);
     // A blueprint directory without the chosen flavour says what it does hold.
-    Test::new()
-        .file("bp/notes/notes/blueprint.yaml", NOTES_MANIFEST)
+    with_notes_flavour(Test::new())
         .args(&["new", "--defaults", "--out", "proj", "--blueprints", "bp"])
         .run()
         .fails(2)
