@@ -1,0 +1,309 @@
+"""Self-tests of scripts/deploy_checks.py: every check catches an error planted in
+a minimal template (fixtures/) and stays quiet on the corrected form.
+
+Run with the checkers venv (cfn-lint importable):
+    .venv-checkers/bin/python -m pytest tests/deploy_checks
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+sys.path.insert(0, str(REPO / "scripts"))
+
+import deploy_checks as dc  # noqa: E402
+
+REGION = "eu-west-1"
+ACCOUNT = "111122223333"
+OTHER = "444455556666"
+
+
+def model(tmp_path: Path, deployments: list, name: str = "model.json") -> Path:
+    for d in deployments:
+        d.setdefault("account", ACCOUNT)
+        d.setdefault("path", "inline")
+        d["template"] = str(FIXTURES / d["template"]) if not Path(d["template"]).is_absolute() else d["template"]
+    path = tmp_path / name
+    path.write_text(json.dumps({"region": REGION, "deployments": deployments}))
+    return path
+
+
+def run(path: Path, *only: str) -> dc.Report:
+    return dc.run_checks(dc.model_from_json(path), set(only) or None)
+
+
+def messages(report: dc.Report, check: str) -> list[str]:
+    return [f.message for f in report.findings if f.check == check]
+
+
+# --------------------------------------------------------------------- DEP-01
+
+
+def big_template(tmp_path: Path, resources: int = 1, pad: int = 0) -> Path:
+    body = {"AWSTemplateFormatVersion": "2010-09-09",
+            "Metadata": {"Padding": ["x" * 1000] * pad} if pad else {},
+            "Resources": {f"Topic{i}": {"Type": "AWS::SNS::Topic"} for i in range(resources)}}
+    path = tmp_path / f"big-{resources}-{pad}.json"
+    path.write_text(json.dumps(body))
+    return path
+
+
+def test_dep_01_inline_template_over_51200_bytes_is_a_finding(tmp_path):
+    template = big_template(tmp_path, pad=52)
+    assert template.stat().st_size > 51200
+    report = run(model(tmp_path, [{"stack": "s", "template": str(template), "path": "inline", "via": "make deploy"}]),
+                 "DEP-01")
+    found = messages(report, "DEP-01")
+    assert len(found) == 1 and "limit there is 51200 bytes" in found[0] and "make deploy" in found[0]
+
+
+def test_dep_01_codepipeline_action_has_the_inline_limit_and_s3_does_not(tmp_path):
+    template = str(big_template(tmp_path, pad=52))
+    report = run(model(tmp_path, [{"stack": "a", "template": template, "path": "codepipeline", "via": "action"},
+                                  {"stack": "b", "template": template, "path": "s3", "via": "make deploy"}]), "DEP-01")
+    found = messages(report, "DEP-01")
+    assert len(found) == 1 and "CodePipeline" in found[0]
+    assert report.figures["DEP-01"]["templates"] == 1 and report.figures["DEP-01"]["deployments"] == 2
+
+
+def test_dep_01_more_than_500_resources_is_a_finding_even_through_s3(tmp_path):
+    template = str(big_template(tmp_path, resources=501))
+    found = messages(run(model(tmp_path, [{"stack": "s", "template": template, "path": "s3"}]), "DEP-01"), "DEP-01")
+    assert found == ["501 resources, CloudFormation allows 500"]
+    ok = str(big_template(tmp_path, resources=500))
+    assert not messages(run(model(tmp_path, [{"stack": "s", "template": ok, "path": "s3"}]), "DEP-01"), "DEP-01")
+
+
+# --------------------------------------------------------------------- DEP-02
+
+
+def exec_deployments(extra_action: str | None = None) -> list:
+    params = {"ExtraAction": extra_action} if extra_action else {}
+    return [{"stack": "roles", "template": "exec-role.yaml", "parameters": params},
+            {"stack": "app", "template": "metric-filter.yaml", "via": "pipeline action Deploy/app",
+             "role": {"stack": "roles", "logical_id": "ExecutionRole"}}]
+
+
+def test_dep_02_missing_handler_action_is_a_finding(tmp_path):
+    report = run(model(tmp_path, exec_deployments()), "DEP-02")
+    found = messages(report, "DEP-02")
+    assert len(found) == 1
+    assert "logs:DescribeMetricFilters" in found[0] and "AWS::Logs::MetricFilter" in found[0]
+    assert "logs:PutMetricFilter" not in found[0].split(":", 3)[-1].split("): ")[-1]
+    fig = report.figures["DEP-02"]
+    assert fig["roles"] == 1 and fig["resource_types"] == 1 and fig["actions_missing"] == 1
+    # The handler list is the registry schema's, not ours.
+    assert fig["actions_checked"] == len(dc.handler_permissions(REGION, "AWS::Logs::MetricFilter")[0])
+
+
+def test_dep_02_the_action_from_a_parameter_completes_the_policy(tmp_path):
+    report = run(model(tmp_path, exec_deployments("logs:DescribeMetricFilters")), "DEP-02")
+    assert messages(report, "DEP-02") == []
+    assert report.figures["DEP-02"]["actions_checked"] >= 3
+
+
+def policy_report(tmp_path, statements) -> dc.Report:
+    template = {"Resources": {
+        "ExecutionRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Statement": []},
+            "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": statements}}]}}}}
+    path = tmp_path / "role.json"
+    path.write_text(json.dumps(template))
+    return run(model(tmp_path, [{"stack": "roles", "template": str(path)},
+                                {"stack": "app", "template": "metric-filter.yaml",
+                                 "role": {"stack": "roles", "logical_id": "ExecutionRole"}}]), "DEP-02")
+
+
+def test_dep_02_deny_wins_over_allow(tmp_path):
+    report = policy_report(tmp_path, [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Sid": "NoDescribe", "Effect": "Deny", "Action": "logs:Describe*", "Resource": "*"}])
+    found = messages(report, "DEP-02")
+    assert len(found) == 1 and "denied by p/NoDescribe" in found[0]
+
+
+def test_dep_02_not_action_and_wildcards_allow(tmp_path):
+    assert not messages(policy_report(tmp_path, [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]), "DEP-02")
+    assert not messages(policy_report(tmp_path, [{"Effect": "Allow", "Action": "logs:*Metric*",
+                                                  "Resource": "arn:aws:logs:*:*:*"}]), "DEP-02")
+
+
+def test_dep_02_condition_that_cannot_hold_and_resource_of_another_service_do_not_allow(tmp_path):
+    other_region = policy_report(tmp_path, [{"Effect": "Allow", "Action": "logs:*", "Resource": "*",
+                                             "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}}])
+    assert len(messages(other_region, "DEP-02")) == 1
+    same_region = policy_report(tmp_path, [{"Effect": "Allow", "Action": "logs:*", "Resource": "*",
+                                            "Condition": {"StringEquals": {"aws:RequestedRegion": REGION}}}])
+    assert not messages(same_region, "DEP-02")
+    wrong_service = policy_report(tmp_path, [{"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:s3:::b/*"}])
+    assert len(messages(wrong_service, "DEP-02")) == 1
+
+
+def test_dep_02_execution_role_arn_that_no_stack_creates_is_a_finding(tmp_path):
+    deps = [{"stack": "app", "template": "metric-filter.yaml",
+             "role": {"arn": f"arn:aws:iam::{ACCOUNT}:role/nobody-made-this"}}]
+    found = messages(run(model(tmp_path, deps), "DEP-02"), "DEP-02")
+    assert len(found) == 1 and "created by no modelled stack" in found[0]
+
+
+# --------------------------------------------------------------------- DEP-03
+
+
+def test_dep_03_principal_created_by_a_later_stack_is_a_finding(tmp_path):
+    deps = [{"stack": "trusting", "template": "trust-later-role.yaml"},
+            {"stack": "reader", "template": "reader-role.yaml"}]
+    report = run(model(tmp_path, deps), "DEP-03")
+    found = messages(report, "DEP-03")
+    assert len(found) == 1 and "created later, by stack reader" in found[0]
+    assert report.figures["DEP-03"]["principals"] == 1
+
+
+def test_dep_03_principal_created_by_an_earlier_stack_is_fine(tmp_path):
+    deps = [{"stack": "reader", "template": "reader-role.yaml"},
+            {"stack": "trusting", "template": "trust-later-role.yaml"}]
+    assert messages(run(model(tmp_path, deps), "DEP-03"), "DEP-03") == []
+
+
+def test_dep_03_principal_in_another_account_is_a_finding(tmp_path):
+    deps = [{"stack": "reader", "template": "reader-role.yaml", "account": OTHER},
+            {"stack": "trusting", "template": "trust-later-role.yaml", "parameters": {"ReaderAccount": OTHER}}]
+    found = messages(run(model(tmp_path, deps), "DEP-03"), "DEP-03")
+    assert len(found) == 1 and f"another account ({OTHER})" in found[0]
+
+
+def test_dep_03_account_root_with_principal_arn_condition_is_fine(tmp_path):
+    deps = [{"stack": "trusting", "template": "trust-root.yaml"},
+            {"stack": "reader", "template": "reader-role.yaml"}]
+    report = run(model(tmp_path, deps), "DEP-03")
+    assert messages(report, "DEP-03") == [] and report.figures["DEP-03"]["principals"] == 1
+
+
+# --------------------------------------------------------------------- DEP-04
+
+
+def retained(tmp_path, env: str, ephemeral: bool, retain: str = "true") -> dc.Report:
+    deps = [{"stack": f"fixture-{env}-data", "template": "retained-names.yaml", "env": env, "ephemeral": ephemeral,
+             "parameters": {"EnvironmentName": env, "Retain": retain}}]
+    return run(model(tmp_path, deps), "DEP-04")
+
+
+def test_dep_04_retained_bucket_with_fixed_name_in_ephemeral_env_is_a_finding(tmp_path):
+    report = retained(tmp_path, "dev", ephemeral=True)
+    found = messages(report, "DEP-04")
+    assert len(found) == 1
+    assert "NamedBucket" in found[0] and "BucketName=fixture-dev-data-" in found[0]
+    # The prod-only log group is excluded by its condition; the generated and the
+    # stack-id names are re-creatable.
+    assert report.figures["DEP-04"]["retained"] == 3
+
+
+def test_dep_04_deletion_policy_from_the_environment_parameters(tmp_path):
+    assert messages(retained(tmp_path, "dev", ephemeral=True, retain="false"), "DEP-04") == []
+
+
+def test_dep_04_production_environments_may_retain(tmp_path):
+    report = retained(tmp_path, "prod", ephemeral=False)
+    assert messages(report, "DEP-04") == [] and report.figures["DEP-04"]["ephemeral_envs"] == 0
+
+
+def test_dep_04_name_properties_come_from_the_schemas():
+    assert dc.name_properties(REGION, "AWS::S3::Bucket") == ["BucketName"]
+    assert dc.name_properties(REGION, "AWS::Logs::LogGroup") == ["LogGroupName"]
+    assert dc.name_properties(REGION, "AWS::SNS::Topic") == ["TopicName"]
+    assert dc.name_properties(REGION, "AWS::KMS::Key") == []
+
+
+# --------------------------------------------------------------------- DEP-05
+
+
+def test_dep_05_condition_keys_the_service_does_not_send_are_findings(tmp_path):
+    report = run(model(tmp_path, [{"stack": "keys", "template": "condition-keys.yaml"}]), "DEP-05")
+    found = sorted(messages(report, "DEP-05"))
+    assert len(found) == 3, found
+    assert any("TrailLogsRole" in f and "cloudtrail.amazonaws.com sends no condition key" in f
+               and "aws:SourceAccount" in f for f in found)
+    assert any("EventBridgeToTopic" in f and "events.amazonaws.com" in f for f in found)
+    assert any("glue.amazonaws.com" in f and "has no row" in f for f in found)
+    assert not any("CodeBuildProjectOnly" in f or "LogsEncrypt" in f for f in found)
+    assert report.figures["DEP-05"]["principals"] == 5
+
+
+def test_dep_05_every_table_row_names_its_source_and_date():
+    rows = dc.load_condition_table()
+    assert rows and all(r["source"].startswith("https://") for r in rows)
+
+
+def test_dep_05_table_row_without_source_is_refused(tmp_path):
+    bad = tmp_path / "keys.yaml"
+    bad.write_text(yaml.safe_dump({"rows": [{"principal": "x.amazonaws.com", "context": "trust", "sends": [],
+                                             "checked": "2026-11-30"}]}))
+    with pytest.raises(dc.InputError, match=r"rows\[0\]\.source"):
+        dc.load_condition_table(bad)
+
+
+# --------------------------------------------------------------------- CLI and models
+
+
+def cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "scripts" / "deploy_checks.py"), *map(str, args)],
+                          text=True, capture_output=True, timeout=300)
+
+
+def test_cli_exit_codes_and_summary(tmp_path):
+    bad = cli("model", model(tmp_path, exec_deployments()))
+    assert bad.returncode == 1 and "DEP-02" in bad.stdout and "deploy_checks: 1 finding(s)" in bad.stdout
+    good = cli("model", model(tmp_path, exec_deployments("logs:DescribeMetricFilters"), "ok.json"))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "DEP-02: roles=1" in good.stdout
+
+
+def test_cli_bad_model_names_file_and_field(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({"region": REGION, "deployments": [{"stack": "s", "template": "t.yaml",
+                                                                   "path": "ftp"}]}))
+    proc = cli("model", path)
+    assert proc.returncode == 2 and "deployments[0].path" in proc.stderr and "inline, s3, codepipeline" in proc.stderr
+
+
+def test_project_model_reads_make_dry_run(tmp_path):
+    """A project's Makefile: the deploy without --s3-bucket is inline, the one with it is S3."""
+    (tmp_path / ".stackwright").mkdir()
+    (tmp_path / ".stackwright" / "answers.yaml").write_text(yaml.safe_dump({
+        "region": REGION, "environments": [{"name": "dev", "profile": "ephemeral"}]}))
+    (tmp_path / "templates").mkdir()
+    big = big_template(tmp_path / "templates", pad=52)
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "dev.json").write_text(json.dumps({big.stem: {"Parameters": {}}}))
+    (tmp_path / "Makefile").write_text(
+        "deploy:\n"
+        f"\t@aws cloudformation deploy --stack-name fx-dev-a --template-file templates/{big.name} --region {REGION}\n"
+        f"\t@aws cloudformation deploy --stack-name fx-dev-b --template-file templates/{big.name} --s3-bucket b\n")
+    m = dc.model_from_project(tmp_path)
+    assert [(d.stack, d.path, d.env, d.ephemeral) for d in m.deployments] == [
+        ("fx-dev-a", "inline", "dev", True), ("fx-dev-b", "s3", "dev", True)]
+    found = messages(dc.run_checks(m, {"DEP-01"}), "DEP-01")
+    assert len(found) == 1 and "fx-dev-a" in found[0]
+
+
+def test_cdk_out_is_checked_in_manifest_order(tmp_path):
+    out = tmp_path / "cdk.out"
+    out.mkdir()
+    for name in ("Reader", "Trusting"):
+        src = FIXTURES / ("reader-role.yaml" if name == "Reader" else "trust-later-role.yaml")
+        tpl, _ = __import__("cfnlint.decode", fromlist=["decode"]).decode(str(src))
+        (out / f"{name}.template.json").write_text(json.dumps(tpl, default=str))
+    (out / "manifest.json").write_text(json.dumps({"artifacts": {
+        "Reader": {"type": "aws:cloudformation:stack", "environment": f"aws://{ACCOUNT}/{REGION}",
+                   "dependencies": ["Trusting"], "properties": {"templateFile": "Reader.template.json"}},
+        "Trusting": {"type": "aws:cloudformation:stack", "environment": f"aws://{ACCOUNT}/{REGION}",
+                     "properties": {"templateFile": "Trusting.template.json"}}}}))
+    proc = cli("cdk", out, "--region", REGION, "--only", "DEP-03")
+    assert proc.returncode == 1 and "created later, by stack Reader" in proc.stdout, proc.stdout + proc.stderr
