@@ -13,7 +13,12 @@ PRODUCT.md:
   * no hard-coded partition (`arn:aws:`), region, availability zone or
     secret in templates/;
   * `stackwright new` on the stored .stackwright/answers.yaml reproduces the
-    project byte for byte.
+    project byte for byte;
+  * the deployability checks DEP-01..05 (scripts/deploy_checks.py) over the
+    project's templates and its deploy model (Makefile, pipeline actions,
+    parameter files): one column per check. With --deploy-checks enforce a
+    finding fails the fixture; with report (or STACKWRIGHT_DEPLOY_CHECKS=report)
+    the findings are counted and shown but do not fail it.
 
 Prints one line per fixture, a summary table, and finally
 `check_matrix: N passed, M failed`. Exits 1 when a fixture failed or none ran.
@@ -74,6 +79,12 @@ TIMEOUT_GENERATE = 120
 TIMEOUT_CFN_LINT = 900
 TIMEOUT_CHECKOV = 1800
 TIMEOUT_PYTEST = 900
+TIMEOUT_DEPLOY_CHECKS = 600
+DEPLOY_CHECKS = REPO / "scripts" / "deploy_checks.py"
+DEPLOY_CHECK_IDS = ("DEP-01", "DEP-02", "DEP-03", "DEP-04", "DEP-05")
+# While the templates are being brought in line, the findings are counted
+# without failing fixtures; `enforce` makes every finding a failure.
+DEPLOY_CHECKS_DEFAULT = "report"
 
 
 @dataclass
@@ -88,6 +99,7 @@ class Result:
     pytest_passed: int = 0
     grep_hits: int = 0
     repro: str = "-"
+    deploy: dict = field(default_factory=dict)  # DEP-0N -> findings
     seconds: float = 0.0
     problems: list = field(default_factory=list)  # (title, detail text)
     notes: list = field(default_factory=list)  # worth a look, not a failure
@@ -450,12 +462,39 @@ def check_grep(res: Result, out: Path, region_re: re.Pattern) -> None:
         res.fail(f"grep: {len(hits)} hard-coded value(s) in templates/", "\n".join(hits))
 
 
+def check_deploy(res: Result, out: Path, work: Path, mode: str) -> None:
+    """scripts/deploy_checks.py on the generated project; paths in its findings
+    are relative to the project."""
+    report_file = work / f"{res.stem}.deploy-checks.json"
+    proc = run([sys.executable, DEPLOY_CHECKS, "project", ".", "--quiet", "--json", report_file],
+               cwd=out, timeout=TIMEOUT_DEPLOY_CHECKS)
+    try:
+        data = json.loads(report_file.read_text()) if proc.returncode in (0, 1) else None
+    except (OSError, json.JSONDecodeError):
+        data = None
+    if data is None:
+        res.fail(f"deploy checks exited {proc.returncode} without a report", output_of(proc))
+        return
+    res.ran.add("deploy")
+    figures = data.get("figures") or {}
+    res.deploy = {c: int((figures.get(c) or {}).get("findings", 0)) for c in DEPLOY_CHECK_IDS}
+    findings = [f"{f['check']} {f['where']}: {f['message']}" for f in data.get("findings") or []]
+    if not findings:
+        return
+    counts = ", ".join(f"{c} {n}" for c, n in res.deploy.items() if n)
+    title = f"deploy checks: {len(findings)} finding(s) ({counts})"
+    if mode == "enforce":
+        res.fail(title, "\n".join(findings))
+    else:
+        res.notes.append(f"{title}; not failing the fixture (--deploy-checks report)")
+
+
 # --------------------------------------------------------------------------
 # one fixture
 
 
 def check_fixture(answers: Path, stackwright: str, work: Path, region_re: re.Pattern,
-                  repro: bool, sw_env: dict) -> Result:
+                  repro: bool, sw_env: dict, deploy_mode: str = "enforce") -> Result:
     res = Result(stem=answers.stem)
     started = time.monotonic()
     given = read_yaml(answers)
@@ -504,6 +543,9 @@ def check_fixture(answers: Path, stackwright: str, work: Path, region_re: re.Pat
 
         check_grep(res, out, region_re)
 
+        if deploy_mode != "off":
+            check_deploy(res, out, work, deploy_mode)
+
     check_pytest(res, out)
     res.seconds = time.monotonic() - started
     return res
@@ -522,19 +564,25 @@ def fixture_line(res: Result) -> str:
     else:
         parts.append("grep=-")
     parts.append(f"repro={res.repro}")
+    if "deploy" in res.ran:
+        parts.append("deploy " + " ".join(f"{c}={n}" for c, n in res.deploy.items()))
+    else:
+        parts.append("deploy -")
     parts.append(f"-> {'PASS' if res.ok else 'FAIL'}")
     return " ".join(parts)
 
 
 def print_table(results: list[Result]) -> None:
     head = ["fixture", "region", "envs", "E", "W", "I", "ckv-fail", "ckv-skip", "scans",
-            "pytest", "grep", "repro", "time", "result"]
+            "pytest", "grep", "repro", *DEPLOY_CHECK_IDS, "time", "result"]
     rows = [[r.stem, r.region, str(r.envs),
              *(str(r.lint[k]) if "cfn-lint" in r.ran else "-" for k in "EWI"),
              *(v if check in r.ran else "-" for check, v in (
                  ("checkov", str(r.checkov_failed)), ("checkov", str(r.checkov_skipped)),
                  ("checkov", str(r.checkov_scans)), ("pytest", str(r.pytest_passed)), ("grep", str(r.grep_hits)))),
-             r.repro, f"{r.seconds:.0f}s",
+             r.repro,
+             *(str(r.deploy.get(c, 0)) if "deploy" in r.ran else "-" for c in DEPLOY_CHECK_IDS),
+             f"{r.seconds:.0f}s",
              "PASS" if r.ok else "FAIL"] for r in results]
     widths = [max(len(x) for x in col) for col in zip(head, *rows)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
@@ -555,6 +603,11 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the generated projects and print where they are")
     ap.add_argument("--no-repro", dest="repro", action="store_false",
                     help="skip the byte-for-byte regeneration check")
+    ap.add_argument("--deploy-checks", choices=("enforce", "report", "off"),
+                    default=os.environ.get("STACKWRIGHT_DEPLOY_CHECKS") or DEPLOY_CHECKS_DEFAULT,
+                    help="DEP-01..05 findings fail the fixture (enforce), are only counted (report), "
+                         "or the checks do not run (off); default %(default)s "
+                         "(environment: STACKWRIGHT_DEPLOY_CHECKS)")
     args = ap.parse_args(argv)
 
     if cfn_decode is None:
@@ -580,7 +633,7 @@ def main(argv=None) -> int:
     results = []
     try:
         for answers in fixtures:
-            res = check_fixture(answers, str(stackwright), work, region_re, args.repro, sw_env)
+            res = check_fixture(answers, str(stackwright), work, region_re, args.repro, sw_env, args.deploy_checks)
             results.append(res)
             log(fixture_line(res))
             for note in res.notes[:TRIM_LINES]:
@@ -600,6 +653,11 @@ def main(argv=None) -> int:
     failed = len(results) - passed
     if results:
         print_table(results)
+        if args.deploy_checks != "off":
+            totals = {c: sum(r.deploy.get(c, 0) for r in results) for c in DEPLOY_CHECK_IDS}
+            clean = sum(1 for r in results if "deploy" in r.ran and not any(r.deploy.values()))
+            log(f"deploy checks ({args.deploy_checks}): {clean}/{len(results)} fixture(s) without finding; findings "
+                + ", ".join(f"{c} {n}" for c, n in totals.items()))
     else:
         log("check_matrix: no fixture ran")
     log(f"check_matrix: {passed} passed, {failed} failed")

@@ -1028,6 +1028,12 @@ def check_deploy_order(model: Model, report: Report) -> None:
                     account, kind, name = m.groups()
                     if re.fullmatch(r"\$\{[A-Za-z0-9]+\.Arn\}", text):
                         continue
+                    if "/aws-service-role/" in text:
+                        # AWS creates service-linked roles, not a stack: a prerequisite
+                        # that `make preflight` must confirm before the first deploy.
+                        report.notes.append(f"DEP-03 {t.where(lid)}: {lid} (stack {d.stack}) needs the "
+                                            f"service-linked role {text} to exist before it is created")
+                        continue
                     same = _same_account(account, d)
                     acct = d.account if same else account
                     key = (acct, kind, name)
@@ -1284,7 +1290,7 @@ def main(argv=None) -> int:
     for f in report.findings:
         print(f.line())
     if not args.quiet:
-        for n in report.notes:
+        for n in dict.fromkeys(report.notes):
             print(f"note: {n}")
     print(f"deploy_checks: cfn-lint {cfn_lint_version()} schemas, region {model.region}, "
           f"{len(model.deployments)} deployment(s)")
@@ -1295,7 +1301,7 @@ def main(argv=None) -> int:
         args.json.write_text(json.dumps({
             "cfn_lint": cfn_lint_version(), "region": model.region,
             "findings": [f.__dict__ for f in report.findings],
-            "figures": report.figures, "notes": report.notes}, indent=1, sort_keys=True, default=str) + "\n")
+            "figures": report.figures, "notes": list(dict.fromkeys(report.notes))}, indent=1, sort_keys=True, default=str) + "\n")
     print(f"deploy_checks: {len(report.findings)} finding(s)")
     return 1 if report.findings else 0
 
