@@ -475,10 +475,12 @@ def model_from_project(project: Path) -> Model:
     # The first-deploy order (README): bootstrap, deploy-role per cross-account
     # environment, the pipeline, then every environment.
     runs = []
+    # The deployment bucket stack is one per account, outside every
+    # environment's destroy/deploy cycle: its parameters are its defaults.
     if "bootstrap" in targets:
         runs.append((["bootstrap"], None, PIPELINE_ACCOUNT))
         for env in cross:
-            runs.append((["bootstrap", f"ENV={env}"], env, env_account[env]))
+            runs.append((["bootstrap", f"ENV={env}"], None, env_account[env]))
     if "deploy-role" in targets:
         for env in cross:
             runs.append((["deploy-role", f"ENV={env}"], env, env_account[env]))
@@ -486,6 +488,19 @@ def model_from_project(project: Path) -> Model:
         runs.append((["deploy-pipeline"], "pipeline", PIPELINE_ACCOUNT))
     for e in envs:
         runs.append((["deploy", f"ENV={e['name']}"], e["name"], env_account[e["name"]]))
+    # What `make destroy ENV=<env>` deletes is what must be re-creatable there.
+    destroyed: dict[str, set] = {}
+    if "destroy" in targets:
+        for e in envs:
+            lines = _make_dry_run(project, ["destroy", f"ENV={e['name']}", f"CONFIRM={e['name']}"]) or []
+            destroyed[e["name"]] = {m.group(1) for line in lines
+                                   for m in re.finditer(r"delete-stack\b.*?--stack-name\s+(\S+)", line)}
+
+    def recreated(env, stack) -> bool:
+        if not env or not ephemeral.get(env):
+            return False
+        return stack in destroyed[env] if destroyed.get(env) else True
+
     stack_env: dict[str, str] = {}
     for args, env, account in runs:
         lines = _make_dry_run(project, args)
@@ -505,7 +520,7 @@ def model_from_project(project: Path) -> Model:
             model.deployments.append(Deployment(
                 stack=cmd["stack"], template=template, env=env, account=account, path=cmd["path"],
                 via=f"make {' '.join(args)}", parameters=stack_params(label or "", template, account), role=role,
-                ephemeral=bool(env and ephemeral.get(env))))
+                ephemeral=recreated(env, cmd["stack"])))
             if env and env != "pipeline":
                 stack_env.setdefault(cmd["stack"], env)
 
@@ -547,7 +562,7 @@ def model_from_project(project: Path) -> Model:
                         stack=stack, template=template, env=env, account=account, path="codepipeline",
                         via=f"pipeline action {stage.get('Name')}/{action.get('Name')}",
                         parameters=stack_params(env or "", template, account) if env else {},
-                        role=role, ephemeral=bool(env and ephemeral.get(env))))
+                        role=role, ephemeral=recreated(env, stack)))
     if not model.deployments:
         raise InputError(f"{project}: found no deployment in the Makefile or the pipeline")
     return model
