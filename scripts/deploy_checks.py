@@ -30,10 +30,13 @@ Three ways to give the deploy model:
                                      templates/pipeline.yaml, params/<env>.json
                                      and .stackwright/answers.yaml
   deploy_checks.py model FILE.json   an explicit model (see --help of `model`)
-  deploy_checks.py cdk CDK_OUT       CDK output: every cdk.out/*.template.json,
-                                     deployed through S3 (the CDK's asset
-                                     bucket) in manifest order; --ephemeral marks
-                                     the environment ephemeral for DEP-04
+  deploy_checks.py cdk CDK_OUT --region R
+                                     CDK output: every stack of cdk.out and of
+                                     its stage assemblies, in dependency order;
+                                     through S3 (cdk deploy), or CodePipeline
+                                     actions for stages (--stage-path
+                                     codepipeline); --ephemeral STAGE marks a
+                                     stage destroyed and re-created (DEP-04)
 
 `--write-model FILE` saves the model used (JSON), `--json FILE` the findings and
 figures. Exit status: 0 no finding, 1 findings, 2 bad input.
@@ -568,45 +571,67 @@ def model_from_project(project: Path) -> Model:
     return model
 
 
-def model_from_cdk(out_dir: Path, region: str, ephemeral: bool, account: str) -> Model:
-    """cdk.out: stacks from manifest.json in dependency order (else file name
-    order); `cdk deploy` uploads every template to the bootstrap bucket."""
+def _cdk_stacks(assembly: Path, label: str | None, default_account: str) -> list:
+    """(stack name, template, account, stage) in deployment order: dependencies
+    first, nested stage assemblies (CDK Pipelines) after the top-level stacks."""
+    manifest = assembly / "manifest.json"
+    if not manifest.is_file():
+        return [(t.name.removesuffix(".template.json"), t, default_account, label)
+                for t in sorted(assembly.glob("*.template.json"))]
+    try:
+        arts = json.loads(manifest.read_text()).get("artifacts") or {}
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"{manifest}: not readable JSON: {exc}") from exc
+    stacks = {k: v for k, v in arts.items() if v.get("type") == "aws:cloudformation:stack"}
+    done: list = []
+
+    def visit(name, trail=()):
+        if name in done or name in trail or name not in stacks:
+            return
+        for dep in stacks[name].get("dependencies") or []:
+            visit(dep, trail + (name,))
+        done.append(name)
+
+    for name in stacks:  # manifest order, as `cdk deploy --all` reads it
+        visit(name)
+    out = []
+    for name in done:
+        props = stacks[name].get("properties") or {}
+        m = re.match(r"aws://([^/]+)/", str(stacks[name].get("environment") or ""))
+        acct = m.group(1) if m and re.fullmatch(r"\d{12}", m.group(1)) else default_account
+        out.append((props.get("stackName") or name, assembly / props.get("templateFile", f"{name}.template.json"),
+                    acct, label))
+    for name, art in arts.items():
+        if art.get("type") == "cdk:cloud-assembly":
+            props = art.get("properties") or {}
+            sub = assembly / props.get("directoryName", name)
+            if sub.is_dir():
+                out.extend(_cdk_stacks(sub, props.get("displayName") or name, default_account))
+    return out
+
+
+def model_from_cdk(out_dir: Path, region: str, ephemeral: list, account: str, stage_path: str) -> Model:
+    """cdk.out: `cdk deploy` uploads every template to the bootstrap bucket
+    (path s3); stacks of stage assemblies (CDK Pipelines) are deployed by
+    CodePipeline actions when --stage-path codepipeline. The CDK bootstrap's
+    execution role is not in cdk.out: DEP-02 has no role to check here."""
     if not out_dir.is_dir():
         raise InputError(f"{out_dir}: not a directory (give the cdk.out folder)")
-    order = []
-    manifest = out_dir / "manifest.json"
-    if manifest.is_file():
-        try:
-            arts = json.loads(manifest.read_text()).get("artifacts") or {}
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"{manifest}: not readable JSON: {exc}") from exc
-        stacks = {k: v for k, v in arts.items() if v.get("type") == "aws:cloudformation:stack"}
-        done: list = []
-
-        def visit(name, trail=()):
-            if name in done or name in trail or name not in stacks:
-                return
-            for dep in stacks[name].get("dependencies") or []:
-                visit(dep, trail + (name,))
-            done.append(name)
-
-        for name in sorted(stacks):
-            visit(name)
-        for name in done:
-            props = stacks[name].get("properties") or {}
-            tfile = out_dir / props.get("templateFile", f"{name}.template.json")
-            env = str(stacks[name].get("environment") or "")
-            m = re.match(r"aws://([^/]+)/(.+)", env)
-            acct = m.group(1) if m and re.fullmatch(r"\d{12}", m.group(1)) else account
-            order.append((props.get("stackName") or name, tfile, acct))
-    else:
-        for tfile in sorted(out_dir.glob("*.template.json")):
-            order.append((tfile.name.removesuffix(".template.json"), tfile, account))
+    order = _cdk_stacks(out_dir, None, account)
     if not order:
         raise InputError(f"{out_dir}: no *.template.json (run `cdk synth` first)")
-    deps = [Deployment(stack=s, template=t, env="cdk", account=a, path="s3", via="cdk deploy",
-                       ephemeral=ephemeral) for s, t, a in order if t.is_file()]
-    return Model(region=region, root=out_dir, deployments=deps)
+    stages = {stage for _, _, _, stage in order if stage}
+    unknown = [e for e in ephemeral if e not in stages]
+    if unknown:
+        raise InputError(f"--ephemeral {', '.join(unknown)}: not a stage of {out_dir}; stages: "
+                         f"{', '.join(sorted(stages)) or 'none'}")
+    deps = [Deployment(stack=s, template=t, env=stage or "app", account=a,
+                       path=stage_path if stage else "s3",
+                       via=f"CDK stage {stage}" if stage else "cdk deploy",
+                       ephemeral=bool(stage and stage in ephemeral))
+            for s, t, a, stage in order if t.is_file()]
+    return Model(region=region, root=out_dir, deployments=deps,
+                 notes=["DEP-02: CDK stacks deploy with the bootstrap's execution role, which is not in cdk.out"])
 
 
 # --------------------------------------------------------------------------
@@ -1282,7 +1307,12 @@ def main(argv=None) -> int:
     c.add_argument("dir", type=Path)
     c.add_argument("--region", required=True, help="the region the stacks deploy to")
     c.add_argument("--account", default=PIPELINE_ACCOUNT, help="account of environment-agnostic stacks")
-    c.add_argument("--ephemeral", action="store_true", help="the environment is ephemeral (DEP-04 applies)")
+    c.add_argument("--ephemeral", action="append", default=[], metavar="STAGE",
+                   help="a stage (nested assembly display name, e.g. Dev) that is destroyed and re-created "
+                        "(DEP-04 applies); repeatable")
+    c.add_argument("--stage-path", choices=("s3", "codepipeline"), default="s3",
+                   help="how stage stacks are deployed: cdk deploy through S3, or CodePipeline "
+                        "CloudFormation actions (CDK Pipelines)")
     for parser in (p, m, c):
         parser.add_argument("--only", action="append", choices=CHECKS, help="run only this check (repeatable)")
         parser.add_argument("--json", type=Path, help="write findings and figures as JSON to this file")
@@ -1295,7 +1325,7 @@ def main(argv=None) -> int:
         elif args.mode == "model":
             model = model_from_json(args.file)
         else:
-            model = model_from_cdk(args.dir, args.region, args.ephemeral, args.account)
+            model = model_from_cdk(args.dir, args.region, args.ephemeral, args.account, args.stage_path)
         report = run_checks(model, set(args.only or []))
     except InputError as exc:
         print(f"deploy_checks: {exc}", file=sys.stderr)

@@ -307,3 +307,25 @@ def test_cdk_out_is_checked_in_manifest_order(tmp_path):
                      "properties": {"templateFile": "Trusting.template.json"}}}}))
     proc = cli("cdk", out, "--region", REGION, "--only", "DEP-03")
     assert proc.returncode == 1 and "created later, by stack Reader" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_cdk_stage_assemblies_are_followed_and_marked_ephemeral(tmp_path):
+    """CDK Pipelines: stacks of a stage live in a nested assembly; --ephemeral Dev applies DEP-04 there."""
+    out = tmp_path / "cdk.out"
+    stage = out / "assembly-Dev"
+    stage.mkdir(parents=True)
+    tpl, _ = __import__("cfnlint.decode", fromlist=["decode"]).decode(str(FIXTURES / "retained-names.yaml"))
+    tpl["Parameters"]["EnvironmentName"]["Default"] = "dev"
+    (stage / "DevData.template.json").write_text(json.dumps(tpl, default=str))
+    (stage / "manifest.json").write_text(json.dumps({"artifacts": {
+        "DevData": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+                    "properties": {"templateFile": "DevData.template.json", "stackName": "fx-dev-data"}}}}))
+    (out / "manifest.json").write_text(json.dumps({"artifacts": {
+        "assembly-Dev": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-Dev",
+                                                                       "displayName": "Dev"}}}}))
+    m = dc.model_from_cdk(out, REGION, ["Dev"], dc.PIPELINE_ACCOUNT, "codepipeline")
+    assert [(d.stack, d.env, d.path, d.ephemeral) for d in m.deployments] == [("fx-dev-data", "Dev", "codepipeline", True)]
+    found = messages(dc.run_checks(m, {"DEP-04"}), "DEP-04")
+    assert len(found) == 1 and "NamedBucket" in found[0]
+    with pytest.raises(dc.InputError, match="not a stage"):
+        dc.model_from_cdk(out, REGION, ["Prod"], dc.PIPELINE_ACCOUNT, "s3")
