@@ -354,7 +354,8 @@ def test_ci_04_key_policy_admits_exactly_the_expected_principals():
         if "Service" in principal:
             service = sub(principal["Service"])
             seen[service] = s
-            assert s.get("Condition"), f"{service} is admitted without a condition"
+            # EventBridge sends no condition key when it uses the key (DEP-05); the others are conditioned.
+            assert s.get("Condition") or service == "events.amazonaws.com", f"{service} is admitted without a condition"
             continue
         arn = sub(principal["AWS"])
         m = re.fullmatch(r"arn:\$\{AWS::Partition\}:iam::(\$\{AWS::AccountId\}|\d{12}):root", arn)
@@ -364,7 +365,7 @@ def test_ci_04_key_policy_admits_exactly_the_expected_principals():
     assert "logs.${AWS::Region}.${AWS::URLSuffix}" in seen
     logs_arn = seen["logs.${AWS::Region}.${AWS::URLSuffix}"]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
     assert sub(logs_arn).endswith(":log-group:/aws/codebuild/${AWS::StackName}-*")
-    assert seen["events.amazonaws.com"]["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert set(as_list(seen["events.amazonaws.com"]["Action"])) == {"kms:Decrypt", "kms:GenerateDataKey*"}
     cross = {e["account_id"]: e for e in environments() if is_cross(e)} if "deploy" in wanted()["stages"] else {}
     accounts = {k for k in seen if k.isdigit()}
     assert accounts == set(cross)
@@ -402,7 +403,8 @@ def test_ci_05_projects_are_small_encrypted_unprivileged_and_logged():
         assert logs["Status"] == "ENABLED"
         group = res(target(logs["GroupName"]))
         assert group["Type"] == "AWS::Logs::LogGroup"
-        assert sub(group["Properties"]["LogGroupName"]) == "/aws/codebuild/${AWS::StackName}-" + s
+        # Retained, so unique to the stack (DEP-04): /aws/codebuild/<project name>-<part of the stack id>.
+        assert sub(group["Properties"]["LogGroupName"]) == "/aws/codebuild/${AWS::StackName}-" + s + "-${StackIdPart}"
         assert target(group["Properties"]["KmsKeyId"]) == key
         assert group["Properties"]["RetentionInDays"]
         groups.add(target(logs["GroupName"]))
@@ -451,9 +453,9 @@ def test_ci_05_build_roles_are_least_privilege():
                     assert action != "*" and not action.endswith(":*"), f"{logical}: {action}"
                 assert st["Resource"] != "*", f"{logical} {st['Sid']}: resource *"
                 if any(a.startswith("logs:") for a in as_list(st["Action"])):
-                    for resource in as_list(st["Resource"]):
-                        own = re.escape(":log-group:/aws/codebuild/${AWS::StackName}-" + s)
-                        assert re.search(own + r"(:\*)?$", sub(resource)), sub(resource)
+                    # Only the project's own log group (its Arn covers its streams).
+                    own = target(r["Properties"]["LogsConfig"]["CloudWatchLogs"]["GroupName"])
+                    assert as_list(st["Resource"]) == [{"Fn::GetAtt": [own, "Arn"]}], st["Resource"]
                 if any(a.startswith("s3:") for a in as_list(st["Action"])):
                     for resource in as_list(st["Resource"]):
                         assert target(resource) == target(pipeline()["ArtifactStore"]["Location"]) or \
@@ -570,9 +572,13 @@ def test_ci_07_cross_account_deploy_role_trusts_only_the_pipeline_role():
     # The pipeline stack is deployed as <project>-pipeline; its role and bucket names follow.
     stack = f"{p}-pipeline"
     role_name = sub(res(target(pipeline()["RoleArn"]))["Properties"]["RoleName"]).replace("${AWS::StackName}", stack)
-    assert sub(principal[1]) == f"arn:{PART}:iam::{PIPEACCT}:role/{role_name}"
+    assert sub(principal[1]) == f"arn:{PART}:iam::{PIPEACCT}:root"
+    assert f"arn:{PART}:iam::{PIPEACCT}:role/{role_name}" in as_list(trust["Condition"]["ArnEquals"]["aws:PrincipalArn"]) or \
+        sub(trust["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == f"arn:{PART}:iam::{PIPEACCT}:role/{role_name}"
+    # The bucket name ends in a part of the pipeline stack's id, unknown here: the prefix is fixed.
     bucket = sub(res(target(pipeline()["ArtifactStore"]["Location"]))["Properties"]["BucketName"])
-    bucket = bucket.replace("${AWS::StackName}", stack).replace(ACCT, PIPEACCT)
+    assert bucket == "${AWS::StackName}-${AWS::AccountId}-${StackIdPart}"
+    bucket = f"{stack}-{PIPEACCT}-*"
     read = [st for st in statements(deploy["Policies"][0]["PolicyDocument"]) if st["Sid"] == "ReadPipelineArtifacts"]
     assert [sub(st["Resource"]) for st in read] == [f"arn:{PART}:s3:::{bucket}/*"]
     assert trust["Action"] == "sts:AssumeRole"
@@ -830,3 +836,147 @@ def test_ci_08_eventbridge_may_publish_to_the_encrypted_topic():
     events = [s for s in statements(key_policy) if s["Principal"].get("Service") == "events.amazonaws.com"]
     assert events and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(as_list(events[0]["Action"]))
     assert target(res(topic)["Properties"]["KmsMasterKeyId"]) == key_logical()
+
+
+# ---------------------------------------------------------------- DEP-03, DEP-04, DEP-05 deployability
+
+def pipeline_templates():
+    """(name, document) of the pipeline blueprint's templates in this project."""
+    return [(n, template(n)) for n in ("pipeline", "deploy-role") if (ROOT / "templates" / f"{n}.yaml").is_file()]
+
+
+def policy_documents(doc):
+    """(logical id, kind, document) of every trust, key, bucket and topic policy of a template."""
+    kinds = {"AWS::IAM::Role": "AssumeRolePolicyDocument", "AWS::KMS::Key": "KeyPolicy",
+             "AWS::S3::BucketPolicy": "PolicyDocument", "AWS::SNS::TopicPolicy": "PolicyDocument"}
+    for logical, r in doc.get("Resources", {}).items():
+        prop = kinds.get(r["Type"])
+        if prop:
+            yield logical, r["Type"], r["Properties"][prop]
+
+
+def principal_texts(principal):
+    """The AWS principals of a statement as text, looking through Fn::If branches."""
+    if not isinstance(principal, dict):
+        return []
+    out = []
+    for value in as_list(principal.get("AWS", [])):
+        branches = value["Fn::If"][1:] if isinstance(value, dict) and "Fn::If" in value else [value]
+        out += [sub(b) for b in branches if b != {"Ref": "AWS::NoValue"}]
+    return out
+
+
+ACCOUNT_ROOT = re.compile(r"arn:\$\{AWS::Partition\}:iam::(\$\{AWS::AccountId\}|\$\{PipelineAccountId\}|\d{12}):root")
+
+
+def test_dep_03_no_policy_names_a_role_or_user_as_principal():
+    """IAM refuses a principal that does not exist yet and pins the unique id of one that does:
+    every AWS principal is an account root, and roles are named through aws:PrincipalArn."""
+    checked = 0
+    for name, doc in pipeline_templates():
+        for logical, kind, document in policy_documents(doc):
+            for st in statements(document):
+                for text in principal_texts(st.get("Principal")):
+                    checked += 1
+                    assert text and ACCOUNT_ROOT.fullmatch(text), (
+                        f"{name}.yaml {logical} ({kind}) {st.get('Sid')}: principal {text} is not an account root")
+                    account = ACCOUNT_ROOT.fullmatch(text).group(1)
+                    if account != "${AWS::AccountId}" and st["Effect"] == "Allow":
+                        named = {k: v for op in ("ArnEquals", "ArnLike") for k, v in st.get("Condition", {}).get(op, {}).items()}
+                        assert named.get("aws:PrincipalArn"), f"{name}.yaml {logical} {st.get('Sid')}: another account's root without aws:PrincipalArn"
+                        for arn in as_list(named["aws:PrincipalArn"]):
+                            assert "*" not in sub(arn) and f"iam::{account}:role/" in sub(arn), sub(arn)
+    assert checked, "no AWS principal found: the test reads nothing"
+{%- if cross_account and pipeline.has.deploy %}
+
+
+def trusted_principal_arns(doc, role_name):
+    """(root principal, [aws:PrincipalArn values]) of the single trust statement of a role."""
+    (trust,) = statements(res_of(doc, role_named(doc, role_name))["AssumeRolePolicyDocument"])
+    assert trust["Effect"] == "Allow" and trust["Action"] == "sts:AssumeRole"
+    (root,) = principal_texts(trust["Principal"])
+    return root, [sub(a) for a in as_list(trust["Condition"]["ArnEquals"]["aws:PrincipalArn"])]
+
+
+def test_dep_03_cross_account_roles_trust_the_pipeline_account_root_with_principal_arn():
+    p = project()
+    doc = template("deploy-role")
+    stack = f"{p}-pipeline"
+    role_name = sub(res(target(pipeline()["RoleArn"]))["Properties"]["RoleName"]).replace("${AWS::StackName}", stack)
+    root, arns = trusted_principal_arns(doc, f"{p}-{ENVREF}-pipeline-deploy")
+    assert root == f"arn:{PART}:iam::{PIPEACCT}:root"
+    assert f"arn:{PART}:iam::{PIPEACCT}:role/{role_name}" in arns
+    for arn in arns:
+        assert arn.startswith(f"arn:{PART}:iam::{PIPEACCT}:role/{stack}-"), arn
+{%- if pipeline.has.integration_test %}
+    build_role = sub(res(projects()["integration_test"][0] + "Role")["Properties"]["RoleName"]).replace("${AWS::StackName}", stack)
+    root, arns = trusted_principal_arns(doc, f"{p}-{ENVREF}-integration-read")
+    assert root == f"arn:{PART}:iam::{PIPEACCT}:root"
+    assert arns == [f"arn:{PART}:iam::{PIPEACCT}:role/{build_role}"]
+{%- endif %}
+{%- endif %}
+
+
+# Condition keys each service principal sends when it uses a policy of this kind; a
+# condition on a key the service does not send makes the statement never match.
+SENDS = {
+    # CodePipeline, CodeBuild, CloudFormation service roles: cross-service confused deputy
+    # prevention with aws:SourceAccount / aws:SourceArn (each service's security guide).
+    ("codepipeline.amazonaws.com", "AWS::IAM::Role"): {"aws:SourceAccount", "aws:SourceArn"},
+    ("codebuild.amazonaws.com", "AWS::IAM::Role"): {"aws:SourceAccount", "aws:SourceArn"},
+    ("cloudformation.amazonaws.com", "AWS::IAM::Role"): {"aws:SourceAccount", "aws:SourceArn"},
+    # CloudWatch Logs encrypting a log group: the encryption context names the log group
+    # (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS").
+    ("logs.${AWS::Region}.${AWS::URLSuffix}", "AWS::KMS::Key"): {"kms:EncryptionContext:aws:logs:arn"},
+    # EventBridge using the topic's key: no condition key at all (Amazon SNS developer guide,
+    # "Enable compatibility between event sources from AWS services and encrypted topics").
+    ("events.amazonaws.com", "AWS::KMS::Key"): set(),
+    # EventBridge publishing to the topic: aws:SourceArn / aws:SourceAccount (SNS developer guide).
+    ("events.amazonaws.com", "AWS::SNS::TopicPolicy"): {"aws:SourceAccount", "aws:SourceArn"},
+    # S3 server access logging (S3 user guide, "Permissions for log delivery").
+    ("logging.s3.amazonaws.com", "AWS::S3::BucketPolicy"): {"aws:SourceAccount", "aws:SourceArn"},
+}
+
+
+def test_dep_05_service_principals_are_conditioned_only_on_keys_they_send():
+    checked = 0
+    for name, doc in pipeline_templates():
+        for logical, kind, document in policy_documents(doc):
+            for st in statements(document):
+                principal = st.get("Principal")
+                if not isinstance(principal, dict) or "Service" not in principal:
+                    continue
+                for service in as_list(principal["Service"]):
+                    service = sub(service)
+                    assert (service, kind) in SENDS, f"{name}.yaml {logical}: no known condition keys for {service} in {kind}"
+                    used = {k for op in st.get("Condition", {}).values() for k in op}
+                    assert used <= SENDS[(service, kind)], (
+                        f"{name}.yaml {logical} {st.get('Sid')}: {service} does not send {sorted(used - SENDS[(service, kind)])}")
+                    checked += 1
+    assert checked
+
+
+def test_dep_05_eventbridge_may_use_the_topic_key_without_conditions():
+    key_policy = res(key_logical())["Properties"]["KeyPolicy"]
+    (events,) = [s for s in statements(key_policy) if s["Principal"].get("Service") == "events.amazonaws.com"]
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(as_list(events["Action"]))
+    assert "Condition" not in events
+
+
+# Properties that give a resource its physical name.
+NAME_PROPERTIES = {"BucketName", "LogGroupName", "TopicName", "RoleName", "AliasName", "Name", "ConnectionName"}
+
+
+def test_dep_04_retained_pipeline_resources_have_names_unique_to_the_stack():
+    """A retained resource outlives its stack; with a fixed name, re-creating the pipeline stack
+    would fail with "already exists". Retained names carry a part of the stack id."""
+    retained = 0
+    for name, doc in pipeline_templates():
+        for logical, r in doc["Resources"].items():
+            if r.get("DeletionPolicy") != "Retain":
+                continue
+            retained += 1
+            for prop in NAME_PROPERTIES & set(r.get("Properties", {})):
+                given = json.dumps(r["Properties"][prop])
+                assert "AWS::StackId" in given, f"{name}.yaml {logical}: retained with the fixed {prop} {given}"
+    assert retained
