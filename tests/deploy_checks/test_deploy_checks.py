@@ -329,3 +329,59 @@ def test_cdk_stage_assemblies_are_followed_and_marked_ephemeral(tmp_path):
     assert len(found) == 1 and "NamedBucket" in found[0]
     with pytest.raises(dc.InputError, match="not a stage"):
         dc.model_from_cdk(out, REGION, ["Prod"], dc.PIPELINE_ACCOUNT, "s3")
+
+
+PIPELINE = """
+Resources:
+  ExecutionRoleDev:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: fx-dev-cfn-exec
+      AssumeRolePolicyDocument: {Statement: []}
+      Policies:
+        - PolicyName: exec
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: [logs:PutMetricFilter, logs:DeleteMetricFilter], Resource: "*"}
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: arn:aws:iam::111122223333:role/fx-pipeline-role
+      Stages:
+        - Name: Deploy-dev
+          Actions:
+            - Name: CreateChangeSet-app
+              ActionTypeId: {Category: Deploy, Owner: AWS, Provider: CloudFormation, Version: "1"}
+              Configuration:
+                ActionMode: CHANGE_SET_REPLACE
+                StackName: fx-dev-app
+                ChangeSetName: fx-dev-app
+                TemplatePath: BuildOutput::templates/app.yaml
+                TemplateConfiguration: BuildOutput::build/template-config/dev/app.json
+                RoleArn: !GetAtt ExecutionRoleDev.Arn
+"""
+
+
+def test_project_model_follows_pipeline_actions_to_their_execution_role(tmp_path):
+    (tmp_path / ".stackwright").mkdir()
+    (tmp_path / ".stackwright" / "answers.yaml").write_text(yaml.safe_dump({
+        "region": REGION, "environments": [{"name": "dev", "profile": "ephemeral"}]}))
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "pipeline.yaml").write_text(PIPELINE)
+    (tmp_path / "templates" / "app.yaml").write_text((FIXTURES / "metric-filter.yaml").read_text())
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "dev.json").write_text(json.dumps({"app": {"Parameters": {}}}))
+    (tmp_path / "params" / "pipeline.json").write_text(json.dumps({"pipeline": {"Parameters": {}}}))
+    (tmp_path / "Makefile").write_text(
+        "deploy-pipeline:\n"
+        "\taws cloudformation deploy --stack-name fx-pipeline --template-file templates/pipeline.yaml --s3-bucket b\n"
+        "deploy:\n"
+        "\taws cloudformation deploy --stack-name fx-dev-app --template-file templates/app.yaml --s3-bucket b\n")
+    m = dc.model_from_project(tmp_path)
+    action = [d for d in m.deployments if d.path == "codepipeline"]
+    assert [(d.stack, d.env, d.role) for d in action] == [
+        ("fx-dev-app", "dev", {"stack": "fx-pipeline", "logical_id": "ExecutionRoleDev"})]
+    report = dc.run_checks(m, {"DEP-02"})
+    found = messages(report, "DEP-02")
+    assert len(found) == 1 and "ExecutionRoleDev" in found[0] and found[0].endswith("logs:DescribeMetricFilters")
+    assert report.figures["DEP-02"]["deployments_with_caller_credentials"] == 2
