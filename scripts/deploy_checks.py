@@ -566,6 +566,14 @@ def model_from_project(project: Path) -> Model:
                         via=f"pipeline action {stage.get('Name')}/{action.get('Name')}",
                         parameters=stack_params(env or "", template, account) if env else {},
                         role=role, ephemeral=recreated(env, stack)))
+        by_action = {(d.env, d.stack) for d in model.deployments if d.path == "codepipeline"}
+        if by_action:
+            for d in model.deployments:
+                # deploy-role.yaml is deployed by hand in its account, before the pipeline exists.
+                if d.path != "codepipeline" and d.template.stem != "deploy-role" \
+                        and d.env in {e for e, _ in by_action} and (d.env, d.stack) not in by_action:
+                    model.notes.append(f"pipeline: stack {d.stack} ({d.env}) is deployed by no CloudFormation action "
+                                       "of templates/pipeline.yaml; however the pipeline deploys it is not modelled")
     if not model.deployments:
         raise InputError(f"{project}: found no deployment in the Makefile or the pipeline")
     return model
