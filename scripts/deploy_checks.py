@@ -531,7 +531,7 @@ def model_from_project(project: Path) -> Model:
     pipeline_stack = next((d.stack for d in model.deployments if d.template.resolve() == pipeline.resolve()), None)
     if pipeline.is_file() and pipeline_stack:
         tpl = Template.load(pipeline)
-        for lid, res in tpl.resources.items():
+        for res in tpl.resources.values():
             if not isinstance(res, dict) or res.get("Type") != "AWS::CodePipeline::Pipeline":
                 continue
             for stage in (res.get("Properties") or {}).get("Stages") or []:
@@ -1048,7 +1048,7 @@ def check_deploy_order(model: Model, report: Report) -> None:
     policies = 0
     stacks = model.first_deploys()
     later = {}
-    for i, d in enumerate(stacks):
+    for d in stacks:
         for item in _names_created(model, d):
             later.setdefault(item, d.stack)
     for d in stacks:
@@ -1209,7 +1209,7 @@ def _condition_keys(cond) -> list:
     keys = []
     for cond_alt in branches(cond):
         if isinstance(cond_alt, dict):
-            for op, pairs in cond_alt.items():
+            for pairs in cond_alt.values():
                 for pair_alt in branches(pairs):
                     if isinstance(pair_alt, dict):
                         keys.extend(str(k) for k in pair_alt)
