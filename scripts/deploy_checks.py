@@ -1202,6 +1202,8 @@ def load_condition_table(path: Path = CONDITION_KEYS_FILE) -> list:
             raise InputError(f"{where}.sends: a list of condition keys is required ([] when the service sends none)")
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(row["checked"])):
             raise InputError(f"{where}.checked: a date YYYY-MM-DD is required, got {row['checked']!r}")
+        if not isinstance(row.get("verified", False), bool):
+            raise InputError(f"{where}.verified: true or false (was the source text read on the checked date?)")
     return rows
 
 
@@ -1257,17 +1259,19 @@ def check_condition_keys(model: Model, report: Report, table: list) -> None:
                                    f"{svc} / {ctx}: add one with the page that documents the keys it sends")
                         continue
                     row = rows[0]
-                    used_rows.add((row["principal"], row["context"]))
+                    used_rows.add((row["principal"], row["context"], bool(row.get("verified"))))
                     for key in keys:
                         if not _key_sent(key, row["sends"]):
                             sends = ", ".join(row["sends"]) or "no condition key"
+                            caveat = "" if row.get("verified") else "; the table row is not yet re-read against it"
                             report.add("DEP-05", t.where(lid),
                                        f"{res['Type']} {lid} statement {sid}: {svc} sends {sends} in a {ctx} "
-                                       f"policy, not {key}; the statement never matches ({row['source']})")
+                                       f"policy, not {key}; the statement never matches ({row['source']}{caveat})")
     fig["statements"] = statements
     fig["principals"] = principals_checked
     fig["table_rows"] = len(table)
     fig["table_rows_used"] = len(used_rows)
+    fig["table_rows_used_unverified"] = sum(1 for *_, verified in used_rows if not verified)
 
 
 # --------------------------------------------------------------------------
