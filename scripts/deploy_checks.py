@@ -1285,8 +1285,22 @@ def cfn_lint_version() -> str:
         return "unknown"
 
 
+def pinned_cfn_lint() -> str | None:
+    """The cfn-lint version scripts/requirements-checkers.txt pins (the schema data's version)."""
+    try:
+        text = (REPO / "scripts" / "requirements-checkers.txt").read_text()
+    except OSError:
+        return None
+    m = re.search(r"^cfn-lint==(\S+)", text, flags=re.M)
+    return m.group(1) if m else None
+
+
 def run_checks(model: Model, only: set | None = None, table_path: Path = CONDITION_KEYS_FILE) -> Report:
     report = Report(notes=list(model.notes))
+    pinned, installed = pinned_cfn_lint(), cfn_lint_version()
+    if pinned and installed != pinned:
+        report.notes.append(f"DEP-02 handler lists come from cfn-lint {installed}, but "
+                            f"scripts/requirements-checkers.txt pins {pinned}: results may differ from CI")
     quotas = load_yaml_asset(QUOTAS_FILE)
     table = load_condition_table(table_path)
     steps = {"DEP-01": lambda: check_size(model, report, quotas),
