@@ -6,6 +6,11 @@
 #   2. region, +environment, mysql, -stage == new --answers <equivalent>
 #   3. Ctrl-C midway: exit 130, nothing written, alternate screen left
 #   4. --plain, Enter through everything == new --defaults
+#   5. --plain editing: Ctrl-U clears, Esc goes back one question, an
+#      overlapping VPC range is refused where it is typed, the app port is not
+#      asked without an app, the repository follows the project name, the
+#      review shows resolved ranges   == new --answers <equivalent>
+#   6. --plain, quit at the review: exit 130, nothing written
 #
 #   STACKWRIGHT_BIN   binary to drive (default $CARGO_TARGET_DIR/release/stackwright)
 #   E2E_KEEP=1        keep the work directory and print where it is
@@ -182,6 +187,96 @@ if wait_for "Project name"; then
     same_tree "$RUN/run/demo" "$WORK/ref-defaults/demo" "--plain with every default"
 else
     bad "the prompts did not start"
+fi
+
+# plain_edit: answers the plain prompts as case 5 describes, up to the review.
+plain_edit() {
+    wait_for "? Project name: demo" || return 1
+    tm send-keys -t e2e C-u
+    tm send-keys -t e2e -l "payments"
+    tm send-keys -t e2e Enter
+    wait_for "? Owner: platform-team" || return 1
+    tm send-keys -t e2e Escape
+    if wait_for "↩ Owner" && wait_for "? Project name: payments"; then
+        ok "esc went back to the previous question"
+    else
+        bad "esc did not go back"
+    fi
+    tm send-keys -t e2e Enter
+    wait_for "? Owner" && tm send-keys -t e2e Enter
+    wait_for "? Cost centre" && tm send-keys -t e2e Enter
+    wait_for "? Region" && tm send-keys -t e2e Enter
+    wait_for "? Environments: dev, prod" && tm send-keys -t e2e Enter
+    local env
+    for env in dev prod; do
+        wait_for "? $env · Profile" && tm send-keys -t e2e Enter
+        wait_for "? $env · Approval" && tm send-keys -t e2e Enter
+        wait_for "? $env · Account id" && tm send-keys -t e2e Enter
+        wait_for "? $env · VPC CIDR" || return 1
+        if [[ $env == dev ]]; then
+            tm send-keys -t e2e -l "10.0.0.0/16"
+        else
+            tm send-keys -t e2e -l "10.0.128.0/17"
+            tm send-keys -t e2e Enter
+            if wait_for "overlaps environments[0].vpc_cidr (10.0.0.0/16)"; then
+                ok "overlapping range refused at the range"
+            else
+                bad "overlap not refused when typed"
+            fi
+            tm send-keys -t e2e C-u
+            tm send-keys -t e2e -l "10.1.0.0/16"
+        fi
+        tm send-keys -t e2e Enter
+    done
+    # The rest with Enter, question by question (an early Enter would answer the next one).
+    local q
+    for q in "Availability zones" "NAT gateways" "VPC endpoints" "Allow 0.0.0.0/0" "Trusted CIDRs" \
+        Engine Version "Instance class" "Database name" Stages Repository Branch "Notification email" "App tier"; do
+        wait_for "? $q" || return 1
+        tm send-keys -t e2e Enter
+    done
+    wait_for "? Review" || return 1
+    if pane | grep -qF "Repository: example-org/payments"; then
+        ok "the repository followed the project name"
+    else
+        bad "the repository did not follow the project name"
+    fi
+    if pane | grep -qF "App port"; then bad "the app port was asked without an app"; else ok "no app port question without an app"; fi
+    if pane | grep -qF "prod        production · VPC 10.1.0.0/16 · manual approval"; then
+        ok "the review shows the resolved answers"
+    else
+        bad "the review lacks the resolved answers"
+    fi
+}
+
+echo "5. --plain editing"
+cat >"$WORK/plain.yaml" <<'EOF'
+project: {name: payments}
+environments:
+  - {name: dev, profile: ephemeral, approval: false, vpc_cidr: 10.0.0.0/16}
+  - {name: prod, profile: production, approval: true, vpc_cidr: 10.1.0.0/16}
+pipeline: {repository: example-org/payments}
+EOF
+reference plain --answers "$WORK/plain.yaml"
+start plainedit --plain
+if plain_edit; then
+    tm send-keys -t e2e Enter
+    rc=$(exit_code)
+    [[ $rc == 0 ]] && ok "exit 0" || { bad "exit code $rc, wanted 0"; pane | tail -15 | sed 's/^/    | /'; }
+    same_tree "$RUN/run/payments" "$WORK/ref-plain/payments" "--plain with edits"
+else
+    bad "the plain prompts did not go as expected"
+fi
+
+echo "6. --plain, quit at the review"
+start plainquit --plain
+if plain_edit; then
+    tm send-keys -t e2e Down Down Enter
+    rc=$(exit_code)
+    [[ $rc == 130 ]] && ok "exit 130" || bad "exit code $rc, wanted 130"
+    if [[ -z $(ls -A "$RUN/run") ]]; then ok "nothing written"; else bad "files written: $(ls -A "$RUN/run")"; fi
+else
+    bad "the plain prompts did not go as expected"
 fi
 
 echo "e2e-tui: $PASS passed, $FAIL failed"

@@ -2,8 +2,29 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
+
+/// `--preset` names, with their one-line descriptions (completed by the shell,
+/// misspellings answered with the closest name).
+fn preset_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        crate::answers::PRESETS
+            .iter()
+            .map(|p| PossibleValue::new(p.name).help(p.summary)),
+    )
+}
+
+/// Region codes from the built-in region table, for `--region` and its completion.
+fn region_codes() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        crate::aws::facts()
+            .regions
+            .iter()
+            .map(|r| PossibleValue::new(r.code.as_str()).help(r.name.as_str())),
+    )
+}
 
 /// Bootstrap a hardened AWS infrastructure project from answers.
 ///
@@ -52,12 +73,19 @@ pub struct NewArgs {
     pub answers: Option<String>,
 
     /// Override one answer, e.g. `--set region=eu-west-1` or `--set environments[1].approval=true`.
+    /// The value is YAML: a list goes in brackets and is quoted for the shell,
+    /// `--set 'network.trusted_cidrs=[10.0.0.0/8, 192.0.2.0/24]'`.
     /// Repeatable; applied last, after the answers file.
     #[arg(long = "set", value_name = "KEY=VALUE", help_heading = "Answers")]
     pub sets: Vec<String>,
 
-    /// Use a built-in preset as a base layer (`workshop`): same result for everyone in the room.
-    #[arg(long, value_name = "NAME", help_heading = "Answers")]
+    /// The AWS region, as `--set region=CODE` (completed from the built-in region table).
+    #[arg(long, value_name = "CODE", value_parser = region_codes(), hide_possible_values = true, help_heading = "Answers")]
+    pub region: Option<String>,
+
+    /// Use a built-in preset as a base layer: same result for everyone in the room.
+    /// `stackwright answers presets` lists them.
+    #[arg(long, value_name = "NAME", value_parser = preset_names(), help_heading = "Answers")]
     pub preset: Option<String>,
 
     /// Accept the built-in defaults for everything not given otherwise; never asks.
@@ -96,6 +124,10 @@ pub struct NewArgs {
 #[derive(Debug, Subcommand)]
 pub enum AnswersCommand {
     /// Print a commented example answers file (or write it with --out).
+    ///
+    /// Its values are an example to edit (project `payments`, region us-west-2, ...);
+    /// `--defaults` prints the built-in defaults instead, which is what every key
+    /// you leave out of an answers file takes.
     Init {
         /// Write to this file instead of standard output (refuses to overwrite without --force).
         #[arg(long, short = 'o', value_name = "FILE")]
@@ -103,15 +135,27 @@ pub enum AnswersCommand {
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
+        /// Print the built-in defaults (what `new --defaults` uses) instead of the example.
+        #[arg(long)]
+        defaults: bool,
     },
-    /// Validate an answers file and report every problem with its line and column.
+    /// Validate an answers file and report every problem at once, each with its
+    /// line, column, source line and a hint.
     Check {
         /// The answers file; `-` reads standard input.
         file: String,
         /// Also apply these overrides, as `new --set` would.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+        /// Check the file on top of this preset, as `new --preset` would.
+        #[arg(long, value_name = "NAME", value_parser = preset_names())]
+        preset: Option<String>,
+        /// The AWS region, as `--set region=CODE`.
+        #[arg(long, value_name = "CODE", value_parser = region_codes(), hide_possible_values = true)]
+        region: Option<String>,
     },
+    /// List the built-in presets (`new --preset NAME`) and what each sets.
+    Presets,
     /// Print the JSON Schema of answers files, for editor completion and validation.
     Schema,
 }
@@ -120,6 +164,8 @@ pub enum AnswersCommand {
 pub enum BlueprintsCommand {
     /// List the blueprints of a flavour and where each comes from.
     List {
+        /// Extra blueprint directory (`<flavour>/<name>/blueprint.yaml`), as `new --blueprints`:
+        /// its blueprints add to or replace the built-in ones by name. Repeatable.
         #[arg(long = "blueprints", value_name = "DIR")]
         blueprint_dirs: Vec<PathBuf>,
         /// The blueprint set: built-in `cloudformation`, or a flavour folder of --blueprints DIR.
@@ -143,6 +189,8 @@ pub enum BlueprintsCommand {
         /// Also print every template in full.
         #[arg(long)]
         templates: bool,
+        /// Extra blueprint directory (`<flavour>/<name>/blueprint.yaml`), as `new --blueprints`:
+        /// its blueprints add to or replace the built-in ones by name. Repeatable.
         #[arg(long = "blueprints", value_name = "DIR")]
         blueprint_dirs: Vec<PathBuf>,
         /// The blueprint set: built-in `cloudformation`, or a flavour folder of --blueprints DIR.

@@ -33,6 +33,55 @@ pub struct Diagnostic {
     pub field: String,
     pub message: String,
     pub hint: Option<String>,
+    /// The source line the location points into, with the span to underline.
+    pub excerpt: Option<Box<Excerpt>>,
+}
+
+/// One line of the input and the byte range of the offending text in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    pub line: String,
+    pub span: std::ops::Range<usize>,
+}
+
+impl Excerpt {
+    /// The excerpt for a 1-based line and column of `text`: the line, and the
+    /// token starting at the column (a quoted string up to its closing quote, a
+    /// key up to its colon, a flow value up to `,`, `]` or `}`).
+    pub fn locate(text: &str, line: usize, col: usize) -> Option<Excerpt> {
+        let content = text.lines().nth(line.checked_sub(1)?)?;
+        let content = content.strip_suffix('\r').unwrap_or(content);
+        let start = content
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(content.len(), |(b, _)| b);
+        let rest = &content[start..];
+        let len = match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => rest[1..].find(q).map_or(rest.len(), |end| end + 2),
+            Some(_) => {
+                let mut end = rest.len();
+                for (i, c) in rest.char_indices() {
+                    let next_is_space = rest[i + c.len_utf8()..]
+                        .chars()
+                        .next()
+                        .is_none_or(char::is_whitespace);
+                    if matches!(c, ',' | ']' | '}')
+                        || (c == ':' && next_is_space)
+                        || (c == '#' && i > 0 && rest[..i].ends_with(' '))
+                    {
+                        end = i;
+                        break;
+                    }
+                }
+                rest[..end].trim_end().len()
+            }
+            None => 0,
+        };
+        Some(Excerpt {
+            line: content.to_string(),
+            span: start..start + len.max(usize::from(start < content.len())),
+        })
+    }
 }
 
 impl Diagnostic {
@@ -42,6 +91,7 @@ impl Diagnostic {
             field: field.into(),
             message: message.into(),
             hint: None,
+            excerpt: None,
         }
     }
 
@@ -115,6 +165,52 @@ fn render_diagnostics(diags: &[Diagnostic]) -> String {
     }
     if diags.len() > 1 {
         out.push_str(&format!("\n{} problems found in the answers", diags.len()));
+    }
+    out
+}
+
+/// "1 problem", "14 problems".
+pub fn problems(n: usize) -> String {
+    if n == 1 {
+        "1 problem".to_string()
+    } else {
+        format!("{n} problems")
+    }
+}
+
+/// Renders diagnostics the way compilers do: a `file:line:col: field: message`
+/// title, the source line with the offending text underlined, and the hint.
+pub fn render_report(diags: &[Diagnostic], color: bool) -> String {
+    use annotate_snippets::{Level, Renderer, Snippet};
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for d in diags {
+        let mut title = String::new();
+        if let Some(loc) = &d.location {
+            title.push_str(&format!("{loc}: "));
+        }
+        if !d.field.is_empty() {
+            title.push_str(&format!("{}: ", d.field));
+        }
+        title.push_str(&d.message);
+        let mut message = Level::Error.title(&title);
+        let line_start = d.location.as_ref().map_or(1, |l| l.line.max(1));
+        if let Some(ex) = &d.excerpt {
+            message = message.snippet(
+                Snippet::source(&ex.line)
+                    .line_start(line_start)
+                    .annotation(Level::Error.span(ex.span.clone())),
+            );
+        }
+        if let Some(hint) = &d.hint {
+            message = message.footer(Level::Help.title(hint));
+        }
+        out.push_str(&renderer.render(message).to_string());
+        out.push_str("\n\n");
     }
     out
 }

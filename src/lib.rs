@@ -24,7 +24,6 @@ use cli::{AnswersCommand, BlueprintsCommand, Cli, Command, NewArgs};
 use error::{Error, Result};
 
 const EXAMPLE: &str = include_str!("../assets/answers.example.yaml");
-const PRESET_WORKSHOP: &str = include_str!("../assets/presets/workshop.yaml");
 
 /// True while files are being written, so Ctrl-C lets the writer clean up first.
 static WRITING: AtomicBool = AtomicBool::new(false);
@@ -32,10 +31,12 @@ static WRITING: AtomicBool = AtomicBool::new(false);
 /// Runs one command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     install_interrupt_handler();
+    // `answers check` only reads; the other commands say that nothing was written.
+    let writes = !matches!(cli.command, Command::Answers(AnswersCommand::Check { .. }));
     match dispatch(cli) {
         Ok(()) => 0,
         Err(err) => {
-            report(&err);
+            report(&err, writes);
             err.exit_code()
         }
     }
@@ -56,7 +57,7 @@ fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
-fn report(err: &Error) {
+fn report(err: &Error, writes: bool) {
     let label = if color() {
         "\x1b[1;31merror\x1b[0m"
     } else {
@@ -64,11 +65,26 @@ fn report(err: &Error) {
     };
     match err {
         Error::InvalidAnswers(diags) => {
-            for d in diags {
-                eprintln!("{label}: {d}");
-            }
-            if diags.len() > 1 {
-                eprintln!("{} problems found; nothing was written", diags.len());
+            eprint!("{}", error::render_report(diags, color()));
+            let sources: std::collections::BTreeSet<&str> = diags
+                .iter()
+                .filter_map(|d| d.location.as_ref())
+                .map(|l| l.source.as_str())
+                .filter(|s| !s.starts_with("--set ") && *s != "built-in defaults")
+                .collect();
+            let place = if sources.is_empty() {
+                "the answers".to_string()
+            } else {
+                sources.into_iter().collect::<Vec<_>>().join(", ")
+            };
+            if writes {
+                eprintln!(
+                    "{}: {} found; nothing was written",
+                    place,
+                    error::problems(diags.len())
+                );
+            } else {
+                eprintln!("{}: {} found", place, error::problems(diags.len()));
             }
         }
         Error::Cancelled => eprintln!("cancelled; nothing was written"),
@@ -92,26 +108,53 @@ fn out(text: &str) -> Result<()> {
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::New(args) => new(args),
-        Command::Answers(AnswersCommand::Init { out: None, .. }) => out(EXAMPLE),
         Command::Answers(AnswersCommand::Init {
-            out: Some(path),
+            out: target,
             force,
+            defaults,
         }) => {
+            let text = if defaults {
+                format!(
+                    "# stackwright answers file, version 1: the built-in defaults.\n# Every key you leave out of an answers file takes the value shown here.\n# `auto` values are resolved when the project is made (VPC ranges, engine version, instance class).\n{}",
+                    answers::to_yaml(&answers::Answers::default())
+                )
+            } else {
+                EXAMPLE.to_string()
+            };
+            let Some(path) = target else {
+                return out(&text);
+            };
             if path.exists() && !force {
                 return Err(Error::Usage(format!(
                     "{}: already exists; pass --force to overwrite it",
                     path.display()
                 )));
             }
-            std::fs::write(&path, EXAMPLE).map_err(|e| Error::io("writing", &path, e))?;
+            std::fs::write(&path, text).map_err(|e| Error::io("writing", &path, e))?;
             out(&format!("wrote {}\n", path.display()))
         }
-        Command::Answers(AnswersCommand::Check { file, sets }) => {
+        Command::Answers(AnswersCommand::Presets) => {
+            let mut text = String::new();
+            for p in answers::PRESETS {
+                text.push_str(&format!("{:<12} {}\n", p.name, p.summary));
+                for line in p.text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+                    text.push_str(&format!("    {line}\n"));
+                }
+            }
+            text.push_str("use one with: stackwright new --preset NAME (an answers file and --set still override it)\n");
+            out(&text)
+        }
+        Command::Answers(AnswersCommand::Check {
+            file,
+            sets,
+            preset: preset_name,
+            region,
+        }) => {
             let loaded = answers::load(&Layers {
                 config: user_config()?,
+                preset: preset_name.as_deref().map(preset).transpose()?,
                 answers: Some(read_source(&file)?),
-                sets,
-                ..Layers::default()
+                sets: with_region(region.as_deref(), &sets),
             })?;
             let a = &loaded.answers;
             for w in &loaded.warnings {
@@ -172,8 +215,12 @@ fn dispatch(cli: Cli) -> Result<()> {
             let bps = cli_blueprints(&flavor, &blueprint_dirs)?;
             let Some(bp) = bps.iter().find(|b| b.manifest.name == name) else {
                 let names: Vec<&str> = bps.iter().map(|b| b.manifest.name.as_str()).collect();
+                let hint = match answers::validate::did_you_mean(&name, names.iter().copied()) {
+                    Some(best) => format!("did you mean `{best}`? "),
+                    None => String::new(),
+                };
                 return Err(Error::Usage(format!(
-                    "no blueprint named `{name}`; known: {}",
+                    "no blueprint named `{name}`; {hint}known: {}",
                     names.join(", ")
                 )));
             };
@@ -296,7 +343,13 @@ fn read_source(arg: &str) -> Result<Source> {
         return Ok(Source::new("<stdin>", text));
     }
     let path = Path::new(arg);
-    let meta = std::fs::metadata(path).map_err(|e| Error::io("reading", path, e))?;
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        // A mistyped name is invalid input like any other: exit 2.
+        std::io::ErrorKind::NotFound => Error::Usage(format!(
+            "{arg}: no such answers file\n    hint: `stackwright answers init --out {arg}` writes an example to start from"
+        )),
+        _ => Error::io("reading", path, e),
+    })?;
     if meta.len() > yaml::MAX_INPUT_BYTES as u64 {
         return Err(Error::InvalidAnswers(vec![error::Diagnostic::new(
             "",
@@ -328,12 +381,26 @@ fn read_source(arg: &str) -> Result<Source> {
 }
 
 fn preset(name: &str) -> Result<Source> {
-    match name {
-        "workshop" => Ok(Source::new("preset workshop", PRESET_WORKSHOP)),
-        other => Err(Error::Usage(format!(
-            "unknown preset `{other}`; available: workshop"
-        ))),
-    }
+    answers::preset(name).ok_or_else(|| {
+        let names = answers::PRESETS.iter().map(|p| p.name);
+        let hint = match answers::validate::did_you_mean(name, names.clone()) {
+            Some(best) => format!("did you mean `{best}`? "),
+            None => String::new(),
+        };
+        Error::Usage(format!(
+            "unknown preset `{name}`; {hint}available: {} (`stackwright answers presets` describes them)",
+            names.collect::<Vec<_>>().join(", ")
+        ))
+    })
+}
+
+/// `--set` overrides with `--region` first, so an explicit `--set region=` still wins.
+fn with_region(region: Option<&str>, sets: &[String]) -> Vec<String> {
+    region
+        .map(|r| format!("region={r}"))
+        .into_iter()
+        .chain(sets.iter().cloned())
+        .collect()
 }
 
 fn new(args: NewArgs) -> Result<()> {
@@ -347,7 +414,7 @@ fn new(args: NewArgs) -> Result<()> {
         config: user_config()?,
         preset: args.preset.as_deref().map(preset).transpose()?,
         answers: args.answers.as_deref().map(read_source).transpose()?,
-        sets: args.sets.clone(),
+        sets: with_region(args.region.as_deref(), &args.sets),
     };
     if !ask {
         let loaded = answers::load(&layers)?;
@@ -366,23 +433,25 @@ fn new(args: NewArgs) -> Result<()> {
     let start = answers::merge(&layers)?;
     if args.plain {
         let mut prompter = ui::prompt::Inquire;
-        let answers = ui::prompt::ask(&mut prompter, start)?;
-        let loaded = ui::resolve(&answers)?;
-        let files = blueprint::render(&loaded, &blueprints)?.files.len();
-        let target = target_dir(&args, &loaded);
-        let question = if args.dry_run {
-            format!("List the {files} files for {}/?", target.display())
-        } else {
-            format!("Write {files} files to {}/?", target.display())
+        let mut review = |a: &answers::Answers| -> Result<ui::prompt::Review> {
+            let loaded = ui::resolve(a)?;
+            let files = blueprint::render(&loaded, &blueprints)?.files.len();
+            let target = target_dir(&args, &loaded);
+            let mut text = String::from("\nReview (resolved answers):\n");
+            for line in ui::review_lines(&loaded.answers, a) {
+                text.push_str(&format!("  {line}\n"));
+            }
+            Ok(ui::prompt::Review {
+                text,
+                action: if args.dry_run {
+                    format!("List the {files} files for {}/ (dry run)", target.display())
+                } else {
+                    format!("Write {files} files to {}/", target.display())
+                },
+            })
         };
-        if !ui::prompt::Prompter::confirm(
-            &mut prompter,
-            &question,
-            "No: nothing is written (exit 130).",
-            true,
-        )? {
-            return Err(Error::Cancelled);
-        }
+        let answers = ui::prompt::ask(&mut prompter, start, &mut review)?;
+        let loaded = ui::resolve(&answers)?;
         return out(&generate(&args, &loaded, &blueprints)?);
     }
     let save_to = args

@@ -67,6 +67,41 @@ impl Node {
         Some(node)
     }
 
+    /// Takes out the value at `path` (a map entry or a list item); false when there is none.
+    pub fn remove(&mut self, path: &str) -> bool {
+        let mut parts = split_path(path);
+        let Some(last) = parts.pop() else {
+            return false;
+        };
+        let mut node = self;
+        for part in parts {
+            let next = match (&mut node.value, part) {
+                (NodeValue::Map(entries), PathPart::Key(k)) => entries
+                    .iter_mut()
+                    .find(|(key, _, _)| *key == k)
+                    .map(|(_, _, v)| v),
+                (NodeValue::Seq(items), PathPart::Index(i)) => items.get_mut(i),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return false,
+            }
+        }
+        match (&mut node.value, last) {
+            (NodeValue::Map(entries), PathPart::Key(k)) => {
+                let before = entries.len();
+                entries.retain(|(key, _, _)| *key != k);
+                entries.len() != before
+            }
+            (NodeValue::Seq(items), PathPart::Index(i)) if i < items.len() => {
+                items.remove(i);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Location of the value at `path`, or of the nearest ancestor that exists.
     pub fn location_of(&self, path: &str) -> Option<Location> {
         let parts = split_path(path);
@@ -206,7 +241,31 @@ pub fn join_path(parts: &[PathPart]) -> String {
 }
 
 /// Parses one YAML document into a located tree. An empty document is an empty map.
+/// Any problem, a duplicate key included, is an error.
 pub fn parse(text: &str, source: &str) -> Result<Node, Diagnostic> {
+    let (node, mut problems) = parse_all(text, source)?;
+    if problems.is_empty() {
+        Ok(node)
+    } else {
+        Err(problems.swap_remove(0))
+    }
+}
+
+/// Parses one YAML document, continuing past problems that leave the tree
+/// usable: a duplicate key is reported (the first value is kept) and the rest
+/// of the document is still read. Problems that stop the reading (syntax,
+/// anchors, tags, size) are the error.
+pub fn parse_all(text: &str, source: &str) -> Result<(Node, Vec<Diagnostic>), Diagnostic> {
+    let mut problems = Vec::new();
+    let node = parse_inner(text, source, &mut problems)?;
+    Ok((node, problems))
+}
+
+fn parse_inner(
+    text: &str,
+    source: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Result<Node, Diagnostic> {
     let here = |line: usize, col: usize| Location {
         source: source.to_string(),
         line,
@@ -233,10 +292,12 @@ pub fn parse(text: &str, source: &str) -> Result<Node, Diagnostic> {
 
     enum Frame {
         Seq(Location, Vec<Node>),
+        /// Entries so far, and the key waiting for its value (`None` as the
+        /// key's name when it repeats an earlier key and its value is dropped).
         Map(
             Location,
             Vec<(String, Location, Node)>,
-            Option<(String, Location)>,
+            Option<(Option<String>, Location)>,
         ),
     }
 
@@ -249,15 +310,23 @@ pub fn parse(text: &str, source: &str) -> Result<Node, Diagnostic> {
     loop {
         let (event, mark) = parser.next_token().map_err(|e| {
             let m = e.marker();
-            let info = if e.info().contains("recursion limit") {
-                format!(
+            if e.info().contains("recursion limit") {
+                let info = format!(
                     "nesting too deep ({}); answers files are at most 4 levels deep",
                     e.info()
+                );
+                return Diagnostic::new("", info).at(Some(here(m.line(), m.col())));
+            }
+            if let Some((line, col, quote)) = unclosed_quote(text) {
+                return Diagnostic::new(
+                    "",
+                    format!("YAML syntax error: missing closing quote ({quote}) for the string that starts here"),
                 )
-            } else {
-                format!("YAML syntax error: {}", e.info())
-            };
-            Diagnostic::new("", info).at(Some(here(m.line(), m.col())))
+                .hint(format!("end the value with {quote} on the same line, or remove the opening {quote}"))
+                .at(Some(here(line, col)));
+            }
+            Diagnostic::new("", format!("YAML syntax error: {}", e.info()))
+                .at(Some(here(m.line(), m.col())))
         })?;
         let loc = here(mark.line(), mark.col());
         let completed: Option<Node> = match event {
@@ -375,16 +444,25 @@ pub fn parse(text: &str, source: &str) -> Result<Node, Diagnostic> {
                                 .at(Some(node.location)))
                             }
                         };
-                        if entries.iter().any(|(k, _, _)| *k == key) {
-                            return Err(Diagnostic::new(
-                                key.clone(),
-                                "this key appears twice in the same mapping",
-                            )
-                            .at(Some(node.location)));
+                        if let Some((_, first, _)) = entries.iter().find(|(k, _, _)| *k == key) {
+                            problems.push(
+                                Diagnostic::new(
+                                    key.clone(),
+                                    "this key appears twice in the same mapping",
+                                )
+                                .hint(format!(
+                                    "the first `{key}` is on line {}; keep one of them (the first is used for the other checks)",
+                                    first.line
+                                ))
+                                .at(Some(node.location.clone())),
+                            );
+                            *pending = Some((None, node.location));
+                        } else {
+                            *pending = Some((Some(key), node.location));
                         }
-                        *pending = Some((key, node.location));
                     }
-                    Some((key, key_loc)) => entries.push((key, key_loc, node)),
+                    Some((Some(key), key_loc)) => entries.push((key, key_loc, node)),
+                    Some((None, _)) => {}
                 },
             }
         }
@@ -400,6 +478,38 @@ pub fn parse(text: &str, source: &str) -> Result<Node, Diagnostic> {
             },
         )
     }))
+}
+
+/// The first quoted scalar that is never closed: (1-based line, 0-based column, quote).
+/// Comments and quotes inside plain words (`it's`) are skipped.
+fn unclosed_quote(text: &str) -> Option<(usize, usize, char)> {
+    let mut open: Option<(usize, usize, char)> = None;
+    for (ln, line) in text.lines().enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            match open {
+                Some((_, _, '"')) if c == '\\' => i += 1,
+                Some((_, _, '\'')) if c == '\'' && chars.get(i + 1) == Some(&'\'') => i += 1,
+                Some((_, _, q)) if c == q => open = None,
+                Some(_) => {}
+                None if c == '#' && (i == 0 || chars[i - 1].is_whitespace()) => break,
+                None if (c == '"' || c == '\'')
+                    && (i == 0
+                        || chars[i - 1].is_whitespace()
+                        || matches!(chars[i - 1], ':' | '[' | '{' | ',' | '-')) =>
+                {
+                    open = Some((ln + 1, i, c));
+                }
+                None => {}
+            }
+            i += 1;
+        }
+        // A double-quoted string may continue on the next line; a single line
+        // that never closes it before the document ends is what is reported.
+    }
+    open
 }
 
 fn anchor_error(loc: Location) -> Diagnostic {

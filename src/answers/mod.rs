@@ -14,6 +14,29 @@ use crate::error::{Diagnostic, Error, Location, Result};
 use crate::yaml::{self, Node, NodeValue, PathPart};
 pub use model::Answers;
 
+/// A built-in preset: a base layer of answers under a name.
+#[derive(Debug, Clone, Copy)]
+pub struct Preset {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub text: &'static str,
+}
+
+/// Every built-in preset.
+pub const PRESETS: &[Preset] = &[Preset {
+    name: "workshop",
+    summary: "one small, cheap environment everyone in a room generates identically",
+    text: include_str!("../../assets/presets/workshop.yaml"),
+}];
+
+/// The preset of this name, as an answers layer.
+pub fn preset(name: &str) -> Option<Source> {
+    PRESETS
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| Source::new(format!("preset {}", p.name), p.text))
+}
+
 /// One layer of answers text with the name used in messages.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -48,20 +71,154 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-/// Merges the layers and validates the result, reporting every problem at once.
+/// Merges the layers and validates the result, reporting every problem at once:
+/// syntax and duplicate keys, unknown keys, wrong types and the field and
+/// cross-field rules, sorted by where they are.
 pub fn load(layers: &Layers) -> Result<Loaded> {
-    let (answers, tree) = merge_tree(layers)?;
-    validate::validate(answers, &tree)
+    let merged = merge_tree(layers);
+    let Some(answers) = merged.answers else {
+        return Err(Error::InvalidAnswers(finish(layers, merged.diags)));
+    };
+    let mut diags = merged.diags;
+    // A version written as a number: say now whether it is in the table once quoted.
+    for d in diags.iter_mut().filter(|d| d.field == "database.version") {
+        let token = d.location.as_ref().and_then(|l| token_at(layers, l));
+        if let Some(Err(p)) = token.map(|t| validate::engine_version(answers.database.engine, &t)) {
+            d.hint = Some(format!(
+                "versions are text, so quote them; but {}: {}",
+                p.message,
+                p.hint.unwrap_or_default()
+            ));
+        }
+    }
+    match validate::validate(answers, &merged.tree) {
+        Ok(loaded) if diags.is_empty() => Ok(loaded),
+        Ok(_) => Err(Error::InvalidAnswers(finish(layers, diags))),
+        Err(Error::InvalidAnswers(rules)) => {
+            for mut d in rules {
+                // A value that had the wrong type was replaced by its default for
+                // the other checks; what the rules say about the default is noise.
+                if merged.dropped.iter().any(|p| covers(p, &d.field)) {
+                    continue;
+                }
+                d.field = merged.removed.original(&d.field);
+                diags.push(d);
+            }
+            Err(Error::InvalidAnswers(finish(layers, diags)))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Merges the layers without validating or resolving `auto` values: what the
 /// wizard starts from, so a range or version it would assign stays `auto`.
 pub fn merge(layers: &Layers) -> Result<Answers> {
-    merge_tree(layers).map(|(answers, _)| answers)
+    let merged = merge_tree(layers);
+    match merged.answers {
+        Some(answers) if merged.diags.is_empty() => Ok(answers),
+        _ => Err(Error::InvalidAnswers(finish(layers, merged.diags))),
+    }
 }
 
-fn merge_tree(layers: &Layers) -> Result<(Answers, Node)> {
+/// Whether `path` is `prefix` or lies under it.
+fn covers(prefix: &str, path: &str) -> bool {
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
+/// Sorts problems by where they are (layer order, then line and column) and
+/// attaches the source line each one points into.
+fn finish(layers: &Layers, mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let sources: Vec<&Source> = [&layers.config, &layers.preset, &layers.answers]
+        .into_iter()
+        .flatten()
+        .collect();
+    let rank = |d: &Diagnostic| -> (usize, usize, usize) {
+        let Some(loc) = &d.location else {
+            return (0, 0, 0);
+        };
+        let layer = if loc.source.starts_with("--set ") {
+            sources.len() + 2
+        } else {
+            sources
+                .iter()
+                .position(|s| s.name == loc.source)
+                .map_or(0, |i| i + 1)
+        };
+        (layer, loc.line, loc.col)
+    };
+    diags.sort_by_key(|d| rank(d));
+    diags.dedup();
+    for d in &mut diags {
+        let Some(loc) = &d.location else { continue };
+        if loc.line == 0 {
+            if let Some(set) = loc.source.strip_prefix("--set ") {
+                let value = set.find('=').map_or(0, |i| i + 1);
+                let line = format!("--set {set}");
+                d.excerpt = Some(Box::new(crate::error::Excerpt {
+                    span: 6 + value..line.len().max(6 + value + 1),
+                    line,
+                }));
+            }
+            continue;
+        }
+        if let Some(source) = sources.iter().find(|s| s.name == loc.source) {
+            d.excerpt =
+                crate::error::Excerpt::locate(&source.text, loc.line, loc.col).map(Box::new);
+        }
+    }
+    diags
+}
+
+/// Sequence items taken out of the merged tree because their type was wrong,
+/// so later paths can be told with the indexes the person wrote.
+#[derive(Debug, Default)]
+struct Removed(Vec<(String, usize)>);
+
+impl Removed {
+    /// The path as written, for a path into the tree after removals.
+    fn original(&self, path: &str) -> String {
+        if self.0.is_empty() {
+            return path.to_string();
+        }
+        let mut out: Vec<PathPart> = Vec::new();
+        for part in yaml::split_path(path) {
+            match part {
+                PathPart::Index(i) => {
+                    let seq = yaml::join_path(&out);
+                    let mut gone: Vec<usize> = self
+                        .0
+                        .iter()
+                        .filter(|(p, _)| *p == seq)
+                        .map(|(_, i)| *i)
+                        .collect();
+                    gone.sort_unstable();
+                    let orig = (0..).filter(|j| !gone.contains(j)).nth(i).unwrap_or(i);
+                    out.push(PathPart::Index(orig));
+                }
+                key => out.push(key),
+            }
+        }
+        yaml::join_path(&out)
+    }
+}
+
+struct Merged {
+    /// `None` when the layers could not be read far enough to check the rules.
+    answers: Option<Answers>,
+    tree: Node,
+    diags: Vec<Diagnostic>,
+    /// Paths (as written) whose values were dropped for a wrong type.
+    dropped: Vec<String>,
+    removed: Removed,
+}
+
+fn merge_tree(layers: &Layers) -> Merged {
     let mut diags = Vec::new();
+    let mut unreadable = false;
+    let mut unknown = Vec::new();
     let defaults = serde_yaml::to_value(Answers::default()).expect("defaults serialize");
     let mut tree = Node::from_value(
         &defaults,
@@ -75,8 +232,9 @@ fn merge_tree(layers: &Layers) -> Result<(Answers, Node)> {
         .into_iter()
         .flatten()
     {
-        match yaml::parse(&source.text, &source.name) {
-            Ok(node) => {
+        match yaml::parse_all(&source.text, &source.name) {
+            Ok((node, problems)) => {
+                diags.extend(problems);
                 if !matches!(node.value, NodeValue::Map(_)) {
                     diags.push(
                         Diagnostic::new(
@@ -85,12 +243,18 @@ fn merge_tree(layers: &Layers) -> Result<(Answers, Node)> {
                         )
                         .at(Some(node.location.clone())),
                     );
+                    unreadable = true;
                     continue;
                 }
+                let before = diags.len();
                 schema::check_keys(&node, &mut diags);
+                unknown.extend(diags[before..].iter().map(|d| d.field.clone()));
                 tree.merge(node);
             }
-            Err(d) => diags.push(d),
+            Err(d) => {
+                diags.push(d);
+                unreadable = true;
+            }
         }
     }
     for set in &layers.sets {
@@ -98,19 +262,27 @@ fn merge_tree(layers: &Layers) -> Result<(Answers, Node)> {
             diags.push(d);
         }
     }
-    if !diags.is_empty() {
-        return Err(Error::InvalidAnswers(diags));
+    let mut merged = Merged {
+        answers: None,
+        tree,
+        diags,
+        dropped: Vec::new(),
+        removed: Removed::default(),
+    };
+    if unreadable {
+        return merged;
     }
-    let answers = deserialize(&tree)?;
-    Ok((answers, tree))
+    for path in &unknown {
+        merged.tree.remove(path);
+    }
+    merged.answers = deserialize_all(layers, &mut merged);
+    merged
 }
 
 /// Where the merged answers set a key (`flavor`, `environments[1].name`), for
 /// errors found after validation.
 pub fn locate(layers: &Layers, path: &str) -> Option<Location> {
-    merge_tree(layers)
-        .ok()
-        .and_then(|(_, tree)| tree.location_of(path))
+    merge_tree(layers).tree.location_of(path)
 }
 
 /// Loads answers from text alone (defaults underneath), as `answers check` and tests do.
@@ -121,27 +293,131 @@ pub fn load_str(name: &str, text: &str) -> Result<Loaded> {
     })
 }
 
-fn deserialize(tree: &Node) -> Result<Answers> {
-    serde_path_to_error::deserialize(tree.to_value()).map_err(|err| {
+/// Deserializes the tree, collecting every wrong type: each offending value is
+/// reported, taken out (so its default stands in) and the rest is read again.
+fn deserialize_all(layers: &Layers, m: &mut Merged) -> Option<Answers> {
+    for _ in 0..=yaml::MAX_NODES.min(2_000) {
+        let err = match serde_path_to_error::deserialize::<_, Answers>(m.tree.to_value()) {
+            Ok(answers) => return Some(answers),
+            Err(err) => err,
+        };
         let path = err.path().to_string();
         let path = if path == "." { String::new() } else { path };
+        let written = m.removed.original(&path);
         let message = err.inner().to_string();
-        let mut diag = Diagnostic::new(path.clone(), friendly_type_error(&message));
-        if let Some(hint) = variant_hint(&message) {
+        let node = m.tree.at_path(&path).cloned();
+        let location = m.tree.location_of(&path);
+        let mut diag = Diagnostic::new(written.clone(), friendly_type_error(&message));
+        if let Some(hint) = type_hint(layers, &path, &message, node.as_ref(), location.as_ref()) {
             diag = diag.hint(hint);
-        } else if message.contains("expected a string") && message.contains("integer") {
-            diag = diag.hint("quote the value, e.g. \"012345678901\", so leading zeros survive");
         }
-        Error::invalid(diag.at(tree.location_of(&path)))
-    })
+        m.diags.push(diag.at(location));
+        if path.is_empty() || !m.tree.remove(&path) {
+            return None;
+        }
+        // A list item is left out (the rest of the list is still checked, with
+        // the indexes as written); a map value falls back to its default.
+        let parts = yaml::split_path(&written);
+        match parts.last() {
+            Some(PathPart::Index(i)) => {
+                let seq = yaml::join_path(&parts[..parts.len() - 1]);
+                m.removed.0.push((seq, *i));
+            }
+            _ => m.dropped.push(written),
+        }
+    }
+    None
 }
 
 fn friendly_type_error(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        if let Some((given, rest)) = rest.split_once('`') {
+            let names: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+            return format!(
+                "`{given}` is not an accepted value; expected one of {}",
+                names.join(", ")
+            );
+        }
+    }
     message
         .replace("invalid type: ", "wrong type: got ")
         .replace("expected u8", "expected a small whole number")
         .replace("expected u16", "expected a port number (1-65535)")
         .replace("expected u32", "expected a whole number")
+        .replace("expected a sequence", "expected a list")
+}
+
+/// What to do about a wrong type, in the terms of the file it came from.
+fn type_hint(
+    layers: &Layers,
+    path: &str,
+    message: &str,
+    node: Option<&Node>,
+    location: Option<&Location>,
+) -> Option<String> {
+    if let Some(hint) = variant_hint(message) {
+        return Some(hint);
+    }
+    let from_set = location.is_some_and(|l| l.source.starts_with("--set "));
+    let value = node.map(|n| &n.value);
+    if message.contains("expected a boolean") {
+        if let Some(NodeValue::Str(s)) = value {
+            if ["yes", "no", "on", "off", "y", "n"].contains(&s.to_lowercase().as_str()) {
+                let want = ["yes", "on", "y"].contains(&s.to_lowercase().as_str());
+                return Some(format!(
+                    "YAML 1.2 booleans are true/false: write `{want}` instead of `{s}`"
+                ));
+            }
+        }
+        return Some("write true or false".into());
+    }
+    if message.contains("expected a sequence") {
+        let key = path.rsplit('.').next().unwrap_or(path);
+        let shown = match value {
+            Some(NodeValue::Str(s)) => s.clone(),
+            _ => "VALUE".into(),
+        };
+        return Some(if from_set {
+            format!(
+                "a list is written in brackets, quoted for the shell: --set '{path}=[{shown}]' (several: [a, b])"
+            )
+        } else {
+            format!("write a list: `{key}: [{shown}]`, or one `- item` per line")
+        });
+    }
+    if message.contains("expected a string") {
+        if path.ends_with("account_id") {
+            return Some("quote the value, e.g. \"012345678901\", so leading zeros survive".into());
+        }
+        if matches!(value, Some(NodeValue::Int(_)) | Some(NodeValue::Float(_))) {
+            let token = location
+                .and_then(|l| token_at(layers, l))
+                .unwrap_or_else(|| match value {
+                    Some(NodeValue::Float(f)) => f.to_string(),
+                    Some(NodeValue::Int(i)) => i.to_string(),
+                    _ => String::new(),
+                });
+            return Some(format!(
+                "quote it, \"{token}\": unquoted, YAML reads it as a number{}",
+                if path.ends_with("version") {
+                    " (9.60 would become 9.6)"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    None
+}
+
+/// The text of the value at a location, as written.
+fn token_at(layers: &Layers, loc: &Location) -> Option<String> {
+    let source = [&layers.config, &layers.preset, &layers.answers]
+        .into_iter()
+        .flatten()
+        .find(|s| s.name == loc.source)?;
+    let ex = crate::error::Excerpt::locate(&source.text, loc.line, loc.col)?;
+    Some(ex.line.get(ex.span)?.to_string())
 }
 
 /// For `unknown variant `x`, expected one of `a`, `b``, suggest the closest name.
@@ -149,10 +425,8 @@ fn variant_hint(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown variant `")?;
     let (given, rest) = rest.split_once('`')?;
     let names: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    match validate::did_you_mean(given, names.iter().copied()) {
-        Some(best) => Some(format!("did you mean `{best}`?")),
-        None => Some(format!("valid values: {}", names.join(", "))),
-    }
+    validate::did_you_mean(given, names.iter().copied())
+        .map(|best| format!("did you mean `{best}`?"))
 }
 
 /// Applies one `--set key.path=value` to the merged tree.

@@ -168,12 +168,28 @@ pub fn account_id(id: &str) -> Check {
     }
 }
 
+/// Parses a CIDR; a bare address is refused with its single-host range as the suggestion.
+fn parse_net(text: &str, example: &str) -> std::result::Result<IpNet, Problem> {
+    let t = text.trim();
+    t.parse::<IpNet>().map_err(|_| {
+        let problem = Problem::new(format!("`{}` is not a CIDR range", printable(text)));
+        match t.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(ip)) => problem.hint(format!(
+                "a CIDR range needs a prefix length: did you mean {ip}/32 (this one address)?"
+            )),
+            Ok(std::net::IpAddr::V6(ip)) => problem.hint(format!(
+                "a CIDR range needs a prefix length: did you mean {ip}/128 (this one address)?"
+            )),
+            Err(_) => problem.hint(format!(
+                "write an address and a prefix length, e.g. {example}"
+            )),
+        }
+    })
+}
+
 /// Parses a CIDR and refuses host bits, suggesting the network address.
 fn parse_cidr(text: &str) -> std::result::Result<IpNet, Problem> {
-    let net: IpNet = text.trim().parse().map_err(|_| {
-        Problem::new(format!("`{}` is not a CIDR range", printable(text)))
-            .hint("write an address and a prefix length, e.g. 10.0.0.0/16 or 2001:db8::/32")
-    })?;
+    let net = parse_net(text, "203.0.113.0/24 or 2001:db8::/32")?;
     if net.trunc() != net {
         return Err(Problem::new(format!("`{text}` has host bits set"))
             .hint(format!("did you mean {}?", net.trunc())));
@@ -182,21 +198,43 @@ fn parse_cidr(text: &str) -> std::result::Result<IpNet, Problem> {
 }
 
 pub fn vpc_cidr(text: &str) -> std::result::Result<Ipv4Net, Problem> {
-    match parse_cidr(text)? {
-        IpNet::V4(net) if (16..=24).contains(&net.prefix_len()) => Ok(net),
-        IpNet::V4(net) if net.prefix_len() < 16 => Err(Problem::new(format!(
-            "`{net}` is larger than AWS allows for a VPC"
+    let net = match parse_net(text, "10.0.0.0/16")? {
+        IpNet::V4(net) => net,
+        IpNet::V6(_) => {
+            return Err(Problem::new("a VPC range must be IPv4")
+                .hint("e.g. 10.0.0.0/16; IPv6 is added by AWS on top of an IPv4 VPC"))
+        }
+    };
+    // Size first, so a suggested fix is one this check then accepts.
+    let within = |prefix: u8| {
+        Ipv4Net::new(net.addr(), prefix)
+            .expect("prefix is at most 32")
+            .trunc()
+    };
+    if net.prefix_len() < 16 {
+        return Err(Problem::new(format!(
+            "`{}` is larger than AWS allows for a VPC",
+            printable(text.trim())
         ))
-        .hint("use a prefix from /16 to /24")),
-        IpNet::V4(net) => Err(Problem::new(format!(
-            "`{net}` is too small for 3 subnet tiers (public, private, isolated) across up to 3 AZs"
-        ))
-        .hint(
-            "each subnet gets 1/16 of the VPC and AWS subnets are at least /28, so use /16 to /24",
-        )),
-        IpNet::V6(_) => Err(Problem::new("a VPC range must be IPv4")
-            .hint("e.g. 10.0.0.0/16; IPv6 is added by AWS on top of an IPv4 VPC")),
+        .hint(format!("use a prefix from /16 to /24, e.g. {}", within(16))));
     }
+    if net.prefix_len() > 24 {
+        return Err(Problem::new(format!(
+            "`{}` is too small for 3 subnet tiers (public, private, isolated) across up to 3 AZs",
+            printable(text.trim())
+        ))
+        .hint(format!(
+            "each subnet gets 1/16 of the VPC and AWS subnets are at least /28, so use /16 to /24, e.g. {}",
+            within(24)
+        )));
+    }
+    if net.trunc() != net {
+        return Err(
+            Problem::new(format!("`{}` has host bits set", printable(text.trim())))
+                .hint(format!("did you mean {}?", net.trunc())),
+        );
+    }
+    Ok(net)
 }
 
 pub fn trusted_cidr(text: &str, allow_public: bool) -> Check {

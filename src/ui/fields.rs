@@ -242,6 +242,77 @@ impl Field {
     }
 }
 
+impl Slot {
+    /// The answers-file path this field sets, e.g. `environments[1].vpc_cidr`.
+    pub fn path(self) -> String {
+        let env = |key: &str| format!("environments[{}].{key}", self.env);
+        match self.field {
+            Field::Name => "project.name".into(),
+            Field::Owner => "project.owner".into(),
+            Field::CostCenter => "project.cost_center".into(),
+            Field::Flavor => "flavor".into(),
+            Field::Region => "region".into(),
+            Field::EnvName => env("name"),
+            Field::EnvProfile => env("profile"),
+            Field::EnvApproval => env("approval"),
+            Field::EnvAccount => env("account_id"),
+            Field::EnvCidr => env("vpc_cidr"),
+            Field::Azs => "network.availability_zones".into(),
+            Field::Nat => "network.nat".into(),
+            Field::Endpoints => "network.endpoints".into(),
+            Field::TrustedCidrs => "network.trusted_cidrs".into(),
+            Field::AllowPublic => "network.allow_public_ingress".into(),
+            Field::Engine => "database.engine".into(),
+            Field::Version => "database.version".into(),
+            Field::Class => "database.instance_class".into(),
+            Field::DbName => "database.name".into(),
+            Field::Stages => "pipeline.stages".into(),
+            Field::Repository => "pipeline.repository".into(),
+            Field::Branch => "pipeline.branch".into(),
+            Field::Email => "pipeline.notification_email".into(),
+            Field::AppKind => "app.kind".into(),
+            Field::Port => "app.port".into(),
+        }
+    }
+}
+
+/// Whether a field means anything with the other answers as they are: no
+/// port without an app, no database details without a database, no
+/// repository without a pipeline.
+pub fn applies(a: &Answers, s: Slot) -> bool {
+    match s.field {
+        Field::Port => a.app.kind != AppKind::None,
+        Field::Version | Field::Class | Field::DbName => a.database.engine != Engine::None,
+        Field::Repository | Field::Branch | Field::Email => !a.pipeline.stages.is_empty(),
+        _ => true,
+    }
+}
+
+/// The rules that involve other answers (overlapping ranges, AZ counts, the
+/// app port against the database port, services missing in the region), for
+/// this field with these answers: the first problem the whole answers have there.
+pub fn cross_check(a: &Answers, s: Slot) -> Result<(), String> {
+    let path = s.path();
+    let under = |field: &str| {
+        field == path
+            || field
+                .strip_prefix(path.as_str())
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    };
+    match crate::ui::resolve(a) {
+        Err(crate::error::Error::InvalidAnswers(diags)) => {
+            match diags.iter().find(|d| under(&d.field)) {
+                Some(d) => Err(match &d.hint {
+                    Some(h) => format!("{} (hint: {h})", d.message),
+                    None => d.message.clone(),
+                }),
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A field's value as text (text fields), or the selected option's name.
 pub fn text(a: &Answers, s: Slot) -> String {
     let env = a.environments.get(s.env);
@@ -341,7 +412,13 @@ pub fn check(a: &Answers, s: Slot, v: &str) -> Result<(), Problem> {
 pub fn set_text(a: &mut Answers, s: Slot, v: &str) {
     let opt = |v: &str| (!v.is_empty()).then(|| v.to_string());
     match s.field {
-        Field::Name => a.project.name = v.into(),
+        Field::Name => {
+            // The placeholder repository follows the name until it is set on purpose.
+            if a.pipeline.repository == placeholder_repository(&a.project.name) {
+                a.pipeline.repository = placeholder_repository(v);
+            }
+            a.project.name = v.into();
+        }
         Field::Owner => a.project.owner = v.into(),
         Field::CostCenter => a.project.cost_center = v.into(),
         Field::Region => set_region(a, v),
@@ -362,6 +439,11 @@ pub fn set_text(a: &mut Answers, s: Slot, v: &str) {
         Field::Port => a.app.port = v.parse().unwrap_or(a.app.port),
         _ => {}
     }
+}
+
+/// The repository the built-in defaults name for a project (`example-org/<name>`).
+pub fn placeholder_repository(name: &str) -> String {
+    format!("example-org/{name}")
 }
 
 /// Sets the region and keeps the AZ count within what it offers.
@@ -649,6 +731,20 @@ mod tests {
         assert!(dup.message.contains("listed twice"));
         assert!(check(&a, Slot::new(Field::TrustedCidrs), "10.0.0.0/8, 0.0.0.0/0").is_err());
         assert!(check(&a, Slot::new(Field::Port), "22").is_err());
+    }
+
+    #[test]
+    fn the_placeholder_repository_follows_the_project_name() {
+        let mut a = Answers::default();
+        assert_eq!(a.pipeline.repository, placeholder_repository("demo"));
+        set_text(&mut a, Slot::new(Field::Name), "payments");
+        assert_eq!(a.pipeline.repository, "example-org/payments");
+        set_text(&mut a, Slot::new(Field::Repository), "acme/pay");
+        set_text(&mut a, Slot::new(Field::Name), "billing");
+        assert_eq!(
+            a.pipeline.repository, "acme/pay",
+            "a chosen repository stays"
+        );
     }
 
     #[test]

@@ -20,6 +20,113 @@ pub fn resolve(a: &Answers) -> Result<Loaded> {
     })
 }
 
+/// The resolved answers, one line per topic, for the reviews of the wizard and
+/// the plain prompts. `given` are the answers before resolution, so values that
+/// were assigned (VPC ranges, the engine version) are marked `(auto)`.
+pub fn review_lines(resolved: &Answers, given: &Answers) -> Vec<String> {
+    use crate::answers::model::{AppKind, Engine, NatMode};
+    let facts = crate::aws::facts();
+    let a = resolved;
+    let mut out = vec![format!(
+        "Project       {} · owner {} · cost centre {}",
+        a.project.name, a.project.owner, a.project.cost_center
+    )];
+    let region = facts
+        .region(&a.region)
+        .map_or(String::new(), |r| format!(" ({})", r.name));
+    let nat = match a.network.nat {
+        NatMode::Auto => "auto: one per AZ in production, one in ephemeral".to_string(),
+        other => other.to_string(),
+    };
+    out.push(format!(
+        "Region        {}{region} · {} AZs · NAT {nat}",
+        a.region, a.network.availability_zones
+    ));
+    out.push("Environments".to_string());
+    for (i, e) in a.environments.iter().enumerate() {
+        let auto = given
+            .environments
+            .get(i)
+            .is_some_and(|g| g.vpc_cidr.is_none());
+        let mut line = format!(
+            "  {:<10}  {} · VPC {}{}",
+            e.name,
+            e.profile,
+            e.vpc_cidr.as_deref().unwrap_or("?"),
+            if auto { " (auto)" } else { "" }
+        );
+        if e.approval {
+            line.push_str(" · manual approval");
+        }
+        if let Some(id) = &e.account_id {
+            line.push_str(&format!(" · account {id}"));
+        }
+        out.push(line);
+    }
+    out.push(format!(
+        "Endpoints     {}",
+        if a.network.endpoints.is_empty() {
+            "none".to_string()
+        } else {
+            a.network.endpoints.join(", ")
+        }
+    ));
+    out.push(format!(
+        "Trusted CIDRs {}",
+        if a.network.trusted_cidrs.is_empty() {
+            "none".to_string()
+        } else {
+            a.network.trusted_cidrs.join(", ")
+        }
+    ));
+    out.push(match a.database.engine {
+        Engine::None => "Database      none".to_string(),
+        engine => {
+            let class = if a.database.instance_class == "auto" {
+                facts.engine(engine).map_or("auto".to_string(), |f| {
+                    format!(
+                        "auto ({} ephemeral, {} production)",
+                        f.default_class.ephemeral, f.default_class.production
+                    )
+                })
+            } else {
+                a.database.instance_class.clone()
+            };
+            format!(
+                "Database      {engine} {}{} · class {class} · name {}",
+                a.database.version,
+                if given.database.version == "auto" {
+                    " (auto)"
+                } else {
+                    ""
+                },
+                a.database.name
+            )
+        }
+    });
+    out.push(if a.pipeline.stages.is_empty() {
+        "Pipeline      none".to_string()
+    } else {
+        format!(
+            "Pipeline      {} · {}@{} · alerts to {}",
+            a.pipeline
+                .stages
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" → "),
+            a.pipeline.repository,
+            a.pipeline.branch,
+            a.pipeline.notification_email
+        )
+    });
+    out.push(match a.app.kind {
+        AppKind::None => "App tier      none".to_string(),
+        kind => format!("App tier      {kind} on port {}", a.app.port),
+    });
+    out
+}
+
 /// The answers file `s` saves: `auto` values stay `auto`.
 pub fn answers_file(a: &Answers) -> String {
     format!(

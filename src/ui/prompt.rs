@@ -1,23 +1,37 @@
 //! `--plain`: the wizard's questions asked line by line, for plain terminals and
 //! screen readers. The prompts sit behind [`Prompter`], so tests script them.
+//!
+//! Every answer is checked when it is given, cross-field rules included (an
+//! overlapping VPC range is refused at that range, not at the end); questions
+//! that do not apply are skipped; Esc goes back one question; the last step is
+//! a review of the resolved answers and a confirmation before anything is written.
 
 use std::collections::VecDeque;
+use std::io::Write as _;
 use std::rc::Rc;
 
-use inquire::validator::Validation;
 use inquire::InquireError;
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::{cursor, queue, style, terminal};
 
 use crate::answers::model::{Answers, Environment};
 use crate::answers::validate::{self, Problem, MAX_ENVIRONMENTS};
 use crate::error::{Error, Result};
 use crate::ui::fields::{self, Field, Kind, Slot, Step};
+use crate::ui::tui::app::Input;
 
 /// Returns the message for an invalid value.
 pub type Check = Rc<dyn Fn(&str) -> std::result::Result<(), String>>;
 
-/// One way of asking questions.
+/// One way of asking questions. `Ok(None)` means "back one question" (Esc).
 pub trait Prompter {
-    fn text(&mut self, label: &str, help: &str, default: &str, check: Check) -> Result<String>;
+    fn text(
+        &mut self,
+        label: &str,
+        help: &str,
+        default: &str,
+        check: Check,
+    ) -> Result<Option<String>>;
     /// Index of the chosen option.
     fn select(
         &mut self,
@@ -25,7 +39,7 @@ pub trait Prompter {
         help: &str,
         options: &[String],
         default: usize,
-    ) -> Result<usize>;
+    ) -> Result<Option<usize>>;
     /// Which options are picked.
     fn multi(
         &mut self,
@@ -33,8 +47,9 @@ pub trait Prompter {
         help: &str,
         options: &[String],
         picked: &[bool],
-    ) -> Result<Vec<bool>>;
-    fn confirm(&mut self, label: &str, help: &str, default: bool) -> Result<bool>;
+    ) -> Result<Option<Vec<bool>>>;
+    /// Shows a message (a refused choice, the review).
+    fn note(&mut self, text: &str);
 }
 
 fn problem_text(p: Problem) -> String {
@@ -44,40 +59,158 @@ fn problem_text(p: Problem) -> String {
     }
 }
 
-/// Asks every question, starting from `start`; returns the answers as given.
-pub fn ask(p: &mut dyn Prompter, start: Answers) -> Result<Answers> {
-    let mut a = start;
+/// What the review shows, and what confirming it does.
+pub struct Review {
+    /// The resolved answers, one line each.
+    pub text: String,
+    /// e.g. "Write 96 files to demo/".
+    pub action: String,
+}
+
+/// One question of the plain prompts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Question {
+    /// The environment names, as one list.
+    Environments,
+    Field(Slot),
+}
+
+/// The questions that apply to these answers, in order.
+fn questions(a: &Answers) -> Vec<Question> {
+    let mut out = Vec::new();
     for step in Step::ALL {
         match step {
             Step::Review => {}
-            Step::Environments => environments(p, &mut a)?,
-            _ => {
-                for slot in step.slots(&a) {
-                    ask_slot(p, &mut a, slot, "")?;
+            Step::Environments => {
+                out.push(Question::Environments);
+                for env in 0..a.environments.len() {
+                    for field in &Field::ENV[1..] {
+                        out.push(Question::Field(Slot { field: *field, env }));
+                    }
                 }
             }
+            _ => out.extend(
+                step.slots(a)
+                    .into_iter()
+                    .filter(|s| fields::applies(a, *s))
+                    .filter(|s| {
+                        !matches!(s.field.kind(), Kind::Choice | Kind::Search)
+                            || fields::options(a, s.field).len() >= 2
+                    })
+                    .map(Question::Field),
+            ),
         }
     }
-    Ok(a)
+    out
 }
 
-fn ask_slot(p: &mut dyn Prompter, a: &mut Answers, slot: Slot, prefix: &str) -> Result<()> {
+/// Asks every question that applies, starting from `start`, then shows the
+/// review `review` makes and asks for confirmation. Returns the answers to write.
+pub fn ask(
+    p: &mut dyn Prompter,
+    start: Answers,
+    review: &mut dyn FnMut(&Answers) -> Result<Review>,
+) -> Result<Answers> {
+    let mut a = start;
+    let mut history: Vec<Question> = Vec::new();
+    // `None`: the review.
+    let mut at: Option<Question> = questions(&a).first().copied();
+    loop {
+        let Some(q) = at else {
+            match finish(p, &a, review)? {
+                Some(true) => return Ok(a),
+                Some(false) => return Err(Error::Cancelled),
+                None => {
+                    at = history.pop();
+                    continue;
+                }
+            }
+        };
+        let answered = match q {
+            Question::Environments => environments(p, &mut a)?,
+            Question::Field(slot) => {
+                let prefix = if Field::ENV.contains(&slot.field) {
+                    format!("{} · ", a.environments[slot.env].name)
+                } else {
+                    String::new()
+                };
+                ask_slot(p, &mut a, slot, &prefix)?
+            }
+        };
+        if answered {
+            history.push(q);
+            let now = questions(&a);
+            let next = now.iter().position(|x| *x == q).map_or(0, |i| i + 1);
+            at = now.get(next).copied();
+        } else if let Some(previous) = history.pop() {
+            at = Some(previous);
+        } else {
+            p.note("This is the first question; Ctrl-C quits without writing anything.");
+        }
+    }
+}
+
+/// The review and the confirmation: `Some(true)` write, `Some(false)` quit, `None` back.
+fn finish(
+    p: &mut dyn Prompter,
+    a: &Answers,
+    review: &mut dyn FnMut(&Answers) -> Result<Review>,
+) -> Result<Option<bool>> {
+    let r = match review(a) {
+        Ok(r) => r,
+        Err(Error::InvalidAnswers(diags)) => {
+            // A rule no single question could check: say so and go back.
+            for d in &diags {
+                p.note(&format!(
+                    "problem: {}",
+                    crate::ui::tui::app::problem_line(d)
+                ));
+            }
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    p.note(&r.text);
+    let options = vec![
+        r.action.clone(),
+        "Go back to the last question".to_string(),
+        "Quit without writing anything".to_string(),
+    ];
+    Ok(
+        match p.select(
+            "Review",
+            "The resolved answers are above. Esc goes back one question.",
+            &options,
+            0,
+        )? {
+            Some(0) => Some(true),
+            Some(2) => Some(false),
+            _ => None,
+        },
+    )
+}
+
+/// Asks one field; false when the person went back.
+fn ask_slot(p: &mut dyn Prompter, a: &mut Answers, slot: Slot, prefix: &str) -> Result<bool> {
     let f = slot.field;
     let label = format!("{prefix}{}", f.label());
     let help = f.help().replace('\n', " ");
     match f.kind() {
         Kind::Text => {
             let snapshot = a.clone();
-            let check: Check =
-                Rc::new(move |v: &str| fields::check(&snapshot, slot, v).map_err(problem_text));
-            let value = p.text(&label, &help, &fields::text(a, slot), check)?;
+            let check: Check = Rc::new(move |v: &str| {
+                fields::check(&snapshot, slot, v).map_err(problem_text)?;
+                let mut next = snapshot.clone();
+                fields::set_text(&mut next, slot, v);
+                fields::cross_check(&next, slot)
+            });
+            let Some(value) = p.text(&label, &help, &fields::text(a, slot), check)? else {
+                return Ok(false);
+            };
             fields::set_text(a, slot, &value);
         }
         Kind::Choice | Kind::Search => {
             let options = fields::options(a, f);
-            if options.len() < 2 {
-                return Ok(());
-            }
             let shown: Vec<String> = options
                 .iter()
                 .map(|o| match fields::note(a, f, o) {
@@ -85,16 +218,48 @@ fn ask_slot(p: &mut dyn Prompter, a: &mut Answers, slot: Slot, prefix: &str) -> 
                     n => format!("{o:<16} {n}"),
                 })
                 .collect();
-            let i = p.select(&label, &help, &shown, fields::selected(a, slot))?;
-            fields::set_choice(a, slot, i);
+            let mut default = fields::selected(a, slot);
+            loop {
+                let Some(i) = p.select(&label, &help, &shown, default)? else {
+                    return Ok(false);
+                };
+                let mut next = a.clone();
+                fields::set_choice(&mut next, slot, i);
+                match fields::cross_check(&next, slot) {
+                    Ok(()) => {
+                        *a = next;
+                        break;
+                    }
+                    Err(m) => {
+                        p.note(&format!("{}: {m}", options[i]));
+                        default = i;
+                    }
+                }
+            }
         }
         Kind::Multi => {
             let options = fields::options(a, f);
-            let want = p.multi(&label, &help, &options, &fields::picked(a, f))?;
-            fields::set_picked(a, f, &want);
+            let mut picked = fields::picked(a, f);
+            loop {
+                let Some(want) = p.multi(&label, &help, &options, &picked)? else {
+                    return Ok(false);
+                };
+                let mut next = a.clone();
+                fields::set_picked(&mut next, f, &want);
+                match fields::cross_check(&next, slot) {
+                    Ok(()) => {
+                        *a = next;
+                        break;
+                    }
+                    Err(m) => {
+                        p.note(&m);
+                        picked = want;
+                    }
+                }
+            }
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 fn check_env_names(v: &str) -> std::result::Result<(), String> {
@@ -116,14 +281,18 @@ fn check_env_names(v: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn environments(p: &mut dyn Prompter, a: &mut Answers) -> Result<()> {
+/// Asks the environment names; false when the person went back.
+fn environments(p: &mut dyn Prompter, a: &mut Answers) -> Result<bool> {
     let current: Vec<String> = a.environments.iter().map(|e| e.name.clone()).collect();
-    let names = p.text(
+    let Some(names) = p.text(
         "Environments",
         "Comma-separated, in promotion order (1 to 8), e.g. dev, staging, prod. Each gets its own stacks and params/<name>.json.",
         &current.join(", "),
         Rc::new(check_env_names),
-    )?;
+    )?
+    else {
+        return Ok(false);
+    };
     let names = fields::split_list(&names);
     if names != current {
         a.environments = names
@@ -140,13 +309,7 @@ fn environments(p: &mut dyn Prompter, a: &mut Answers) -> Result<()> {
             })
             .collect();
     }
-    for env in 0..a.environments.len() {
-        let prefix = format!("{} · ", a.environments[env].name);
-        for field in &Field::ENV[1..] {
-            ask_slot(p, a, Slot { field: *field, env }, &prefix)?;
-        }
-    }
-    Ok(())
+    Ok(true)
 }
 
 fn map_err(e: InquireError) -> Error {
@@ -157,24 +320,27 @@ fn map_err(e: InquireError) -> Error {
     }
 }
 
+/// Esc (inquire's "cancel") is "back"; Ctrl-C is still "quit".
+fn back_on_esc<T>(r: std::result::Result<T, InquireError>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(InquireError::OperationCanceled) => Ok(None),
+        Err(e) => Err(map_err(e)),
+    }
+}
+
 /// The real prompts, on the terminal.
 pub struct Inquire;
 
 impl Prompter for Inquire {
-    fn text(&mut self, label: &str, help: &str, default: &str, check: Check) -> Result<String> {
-        let validator = move |v: &str| {
-            Ok(match check(v) {
-                Ok(()) => Validation::Valid,
-                Err(m) => Validation::Invalid(m.into()),
-            })
-        };
-        let mut prompt = inquire::Text::new(label)
-            .with_help_message(help)
-            .with_validator(validator);
-        if !default.is_empty() {
-            prompt = prompt.with_default(default);
-        }
-        prompt.prompt().map_err(map_err)
+    fn text(
+        &mut self,
+        label: &str,
+        help: &str,
+        default: &str,
+        check: Check,
+    ) -> Result<Option<String>> {
+        line_editor(label, help, default, &check)
     }
 
     fn select(
@@ -183,14 +349,15 @@ impl Prompter for Inquire {
         help: &str,
         options: &[String],
         default: usize,
-    ) -> Result<usize> {
-        inquire::Select::new(label, options.to_vec())
-            .with_help_message(help)
-            .with_starting_cursor(default)
-            .with_page_size(10)
-            .raw_prompt()
-            .map(|o| o.index)
-            .map_err(map_err)
+    ) -> Result<Option<usize>> {
+        back_on_esc(
+            inquire::Select::new(label, options.to_vec())
+                .with_help_message(&format!("{help} (↑↓ choose, enter accept, esc back)"))
+                .with_starting_cursor(default)
+                .with_page_size(10)
+                .raw_prompt()
+                .map(|o| o.index),
+        )
     }
 
     fn multi(
@@ -199,25 +366,172 @@ impl Prompter for Inquire {
         help: &str,
         options: &[String],
         picked: &[bool],
-    ) -> Result<Vec<bool>> {
+    ) -> Result<Option<Vec<bool>>> {
         let defaults: Vec<usize> = (0..options.len()).filter(|i| picked[*i]).collect();
-        let chosen = inquire::MultiSelect::new(label, options.to_vec())
-            .with_help_message(help)
-            .with_default(&defaults)
-            .with_page_size(10)
-            .raw_prompt()
-            .map_err(map_err)?;
-        Ok((0..options.len())
-            .map(|i| chosen.iter().any(|o| o.index == i))
-            .collect())
+        let chosen = back_on_esc(
+            inquire::MultiSelect::new(label, options.to_vec())
+                .with_help_message(&format!("{help} (space toggles, enter accepts, esc back)"))
+                .with_default(&defaults)
+                .with_page_size(10)
+                .raw_prompt(),
+        )?;
+        Ok(chosen.map(|chosen| {
+            (0..options.len())
+                .map(|i| chosen.iter().any(|o| o.index == i))
+                .collect()
+        }))
     }
 
-    fn confirm(&mut self, label: &str, help: &str, default: bool) -> Result<bool> {
-        inquire::Confirm::new(label)
-            .with_help_message(help)
-            .with_default(default)
-            .prompt()
-            .map_err(map_err)
+    fn note(&mut self, text: &str) {
+        println!("{text}");
+    }
+}
+
+/// Leaves raw mode on every way out.
+struct RawMode;
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let _ = terminal::disable_raw_mode();
+    }
+}
+
+/// The part of `value` that fits `width` columns with the cursor in view:
+/// (the visible text, the cursor's column in it). Long values scroll sideways.
+pub fn window(value: &str, cursor: usize, width: usize) -> (String, usize) {
+    let chars: Vec<char> = value.chars().collect();
+    let width = width.max(2);
+    if chars.len() < width {
+        return (value.to_string(), cursor);
+    }
+    let start = (cursor + 1).saturating_sub(width - 1);
+    let end = (start + width - 1).min(chars.len());
+    let mut shown: String = chars[start..end].iter().collect();
+    if start > 0 {
+        shown.replace_range(..shown.char_indices().nth(1).map_or(0, |(i, _)| i), "…");
+    }
+    (shown, cursor - start)
+}
+
+/// Words of `text` in lines of at most `width` characters (a longer word is cut).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.extend(word.chars().take(width));
+    }
+    out.push(line);
+    out
+}
+
+/// One text question on one line, edited in place: ←/→, Home/End (Ctrl-A/E),
+/// Backspace/Del, Ctrl-U clears, Enter accepts (when the check passes), Esc
+/// goes back, Ctrl-C quits. The line below shows the problem or the help.
+fn line_editor(label: &str, help: &str, initial: &str, check: &Check) -> Result<Option<String>> {
+    let io = |e| Error::io("using", "the terminal", e);
+    terminal::enable_raw_mode().map_err(io)?;
+    let _raw = RawMode;
+    let mut out = std::io::stdout();
+    let mut input = Input::new(initial.to_string());
+    let mut problem: Option<String> = None;
+    let keys = "enter accept · esc back · ctrl-u clear · ctrl-c quit";
+    let draw = |out: &mut std::io::Stdout,
+                input: &Input,
+                problem: &Option<String>,
+                done: Option<&str>|
+     -> std::io::Result<()> {
+        let width = terminal::size().map_or(80, |(w, _)| w as usize).max(20);
+        let head = format!("? {label}: ");
+        let room = width.saturating_sub(head.chars().count() + 1).max(4);
+        let (shown, col) = window(&input.value, input.cursor, room);
+        let fit = |s: &str| s.chars().take(width - 1).collect::<String>();
+        queue!(
+            out,
+            cursor::MoveToColumn(0),
+            terminal::Clear(terminal::ClearType::FromCursorDown)
+        )?;
+        if let Some(mark) = done {
+            queue!(
+                out,
+                style::Print(fit(&format!("{mark} {label}: {}", input.value))),
+                style::Print("\r\n")
+            )?;
+            return out.flush();
+        }
+        // A problem is shown in full, wrapped; the help is cut to one line.
+        let below: Vec<String> = match problem {
+            Some(p) => wrap_words(&format!("✗ {p}"), width - 3)
+                .into_iter()
+                .map(|l| format!("  {l}"))
+                .collect(),
+            None => vec![fit(&format!("  {help}"))],
+        };
+        queue!(out, style::Print(&head), style::Print(&shown))?;
+        for line in &below {
+            queue!(out, style::Print("\r\n"), style::Print(line))?;
+        }
+        queue!(
+            out,
+            style::Print("\r\n"),
+            style::Print(fit(&format!("  {keys}"))),
+            cursor::MoveUp(below.len() as u16 + 1),
+            cursor::MoveToColumn((head.chars().count() + col) as u16)
+        )?;
+        out.flush()
+    };
+    loop {
+        draw(&mut out, &input, &problem, None).map_err(io)?;
+        let Event::Key(k) = event::read().map_err(io)? else {
+            continue;
+        };
+        if k.kind == KeyEventKind::Release {
+            continue;
+        }
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        match k.code {
+            KeyCode::Enter => match check(&input.value) {
+                Ok(()) => {
+                    draw(&mut out, &input, &None, Some("✓")).map_err(io)?;
+                    return Ok(Some(input.value));
+                }
+                Err(m) => problem = Some(m),
+            },
+            KeyCode::Esc => {
+                draw(&mut out, &input, &None, Some("↩")).map_err(io)?;
+                return Ok(None);
+            }
+            KeyCode::Char('c') if ctrl => {
+                draw(&mut out, &input, &None, Some("✗")).map_err(io)?;
+                return Err(Error::Cancelled);
+            }
+            KeyCode::Char('u') if ctrl => {
+                input = Input::default();
+                problem = None;
+            }
+            KeyCode::Char('a') if ctrl => input.cursor = 0,
+            KeyCode::Char('e') if ctrl => input.cursor = input.value.chars().count(),
+            KeyCode::Home => input.cursor = 0,
+            KeyCode::End => input.cursor = input.value.chars().count(),
+            KeyCode::Left => input.left(),
+            KeyCode::Right => input.right(),
+            KeyCode::Backspace => input.backspace(),
+            KeyCode::Delete => input.delete(),
+            KeyCode::Char(c)
+                if !k
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                input.insert(&c.to_string());
+            }
+            _ => {}
+        }
     }
 }
 
@@ -231,17 +545,19 @@ pub enum Reply {
     Pick(String),
     /// Flip the options starting with these.
     Toggle(Vec<String>),
-    Yes(bool),
-    /// Esc or Ctrl-C.
+    /// Esc: back one question.
+    Back,
+    /// Ctrl-C.
     Cancel,
 }
 
-/// Replays replies; records every question and every refused value.
+/// Replays replies; records every question, every refused value and every note.
 #[derive(Debug, Default)]
 pub struct Scripted {
     pub replies: VecDeque<Reply>,
     pub asked: Vec<String>,
     pub refused: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 impl Scripted {
@@ -263,15 +579,22 @@ impl Scripted {
 }
 
 impl Prompter for Scripted {
-    fn text(&mut self, label: &str, _: &str, default: &str, check: Check) -> Result<String> {
+    fn text(
+        &mut self,
+        label: &str,
+        _: &str,
+        default: &str,
+        check: Check,
+    ) -> Result<Option<String>> {
         loop {
             let v = match self.next(label)? {
                 Reply::Text(t) => t,
+                Reply::Back => return Ok(None),
                 _ => default.to_string(),
             };
             match check(&v) {
-                Ok(()) => return Ok(v),
-                // Refused like inquire would: the question is asked again.
+                Ok(()) => return Ok(Some(v)),
+                // Refused like the real prompt: the question is asked again.
                 Err(m) => self.refused.push(m),
             }
         }
@@ -283,13 +606,16 @@ impl Prompter for Scripted {
         _: &str,
         options: &[String],
         default: usize,
-    ) -> Result<usize> {
+    ) -> Result<Option<usize>> {
         Ok(match self.next(label)? {
-            Reply::Pick(p) => options
-                .iter()
-                .position(|o| o.starts_with(&p))
-                .unwrap_or(default),
-            _ => default,
+            Reply::Back => None,
+            Reply::Pick(p) => Some(
+                options
+                    .iter()
+                    .position(|o| o.starts_with(&p))
+                    .unwrap_or(default),
+            ),
+            _ => Some(default),
         })
     }
 
@@ -299,23 +625,24 @@ impl Prompter for Scripted {
         _: &str,
         options: &[String],
         picked: &[bool],
-    ) -> Result<Vec<bool>> {
+    ) -> Result<Option<Vec<bool>>> {
         let mut out = picked.to_vec();
-        if let Reply::Toggle(names) = self.next(label)? {
-            for n in names {
-                if let Some(i) = options.iter().position(|o| *o == n) {
-                    out[i] = !out[i];
+        match self.next(label)? {
+            Reply::Back => return Ok(None),
+            Reply::Toggle(names) => {
+                for n in names {
+                    if let Some(i) = options.iter().position(|o| *o == n) {
+                        out[i] = !out[i];
+                    }
                 }
             }
+            _ => {}
         }
-        Ok(out)
+        Ok(Some(out))
     }
 
-    fn confirm(&mut self, label: &str, _: &str, default: bool) -> Result<bool> {
-        Ok(match self.next(label)? {
-            Reply::Yes(b) => b,
-            _ => default,
-        })
+    fn note(&mut self, text: &str) {
+        self.notes.push(text.to_string());
     }
 }
 
@@ -327,10 +654,22 @@ mod tests {
         vec![Reply::Enter; n]
     }
 
-    fn run(replies: Vec<Reply>) -> (Result<Answers>, Scripted) {
+    fn review(a: &Answers) -> Result<Review> {
+        let loaded = crate::ui::resolve(a)?;
+        Ok(Review {
+            text: crate::ui::review_lines(&loaded.answers, a).join("\n"),
+            action: "Write".into(),
+        })
+    }
+
+    fn run_from(start: Answers, replies: Vec<Reply>) -> (Result<Answers>, Scripted) {
         let mut p = Scripted::new(replies);
-        let r = ask(&mut p, Answers::default());
+        let r = ask(&mut p, start, &mut review);
         (r, p)
+    }
+
+    fn run(replies: Vec<Reply>) -> (Result<Answers>, Scripted) {
+        run_from(Answers::default(), replies)
     }
 
     #[test]
@@ -385,6 +724,101 @@ mod tests {
         assert_eq!(a.pipeline.stages.len(), 4);
         assert_eq!(p.refused.len(), 1);
         assert!(p.refused[0].contains("listed twice"));
+    }
+
+    #[test]
+    fn questions_that_do_not_apply_are_skipped() {
+        let (r, p) = run(enters(200));
+        r.unwrap();
+        // The default has no app: no port question; a database: its name is asked.
+        assert!(!p.asked.iter().any(|q| q == "App port"), "{:?}", p.asked);
+        assert!(p.asked.iter().any(|q| q == "Database name"));
+        let mut start = Answers::default();
+        start.database.engine = crate::answers::model::Engine::None;
+        start.pipeline.stages.clear();
+        start.app.kind = crate::answers::model::AppKind::Ec2;
+        let (r, p) = run_from(start, enters(200));
+        r.unwrap();
+        for gone in [
+            "Version",
+            "Instance class",
+            "Database name",
+            "Repository",
+            "Branch",
+        ] {
+            assert!(
+                !p.asked.iter().any(|q| q == gone),
+                "{gone} asked: {:?}",
+                p.asked
+            );
+        }
+        assert!(p.asked.iter().any(|q| q == "App port"));
+    }
+
+    #[test]
+    fn esc_goes_back_one_question() {
+        let mut replies = vec![
+            Reply::Text("payments".into()),
+            Reply::Back, // at Owner: back to the project name
+            Reply::Text("billing".into()),
+        ];
+        replies.extend(enters(200));
+        let (r, p) = run(replies);
+        assert_eq!(r.unwrap().project.name, "billing");
+        assert_eq!(p.asked[..3], ["Project name", "Owner", "Project name"]);
+    }
+
+    #[test]
+    fn overlapping_ranges_are_refused_where_they_are_typed() {
+        let mut replies = enters(4); // name, owner, cost centre, region
+        replies.push(Reply::Enter); // environments: dev, prod
+        replies.extend(enters(3)); // dev: profile, approval, account
+        replies.push(Reply::Text("10.0.0.0/16".into()));
+        replies.extend(enters(3)); // prod: profile, approval, account
+        replies.push(Reply::Text("10.0.128.0/17".into())); // overlaps dev
+        replies.push(Reply::Text("10.1.0.0/16".into()));
+        replies.extend(enters(200));
+        let (r, p) = run(replies);
+        let a = r.unwrap();
+        assert_eq!(a.environments[1].vpc_cidr.as_deref(), Some("10.1.0.0/16"));
+        assert_eq!(p.refused.len(), 1, "{:?}", p.refused);
+        assert!(
+            p.refused[0].contains("overlaps environments[0].vpc_cidr"),
+            "{:?}",
+            p.refused
+        );
+    }
+
+    #[test]
+    fn the_review_shows_resolved_answers_and_can_quit_or_go_back() {
+        // Enter everywhere, then at the review: back (to the last question), Enter, quit.
+        let n = questions(&Answers::default()).len();
+        let mut replies = enters(n);
+        replies.push(Reply::Back);
+        replies.push(Reply::Enter);
+        replies.push(Reply::Pick("Quit".into()));
+        let (r, p) = run(replies);
+        assert!(matches!(r, Err(Error::Cancelled)));
+        let review = p
+            .notes
+            .iter()
+            .find(|n| n.contains("10.0.0.0/16"))
+            .expect("review shown");
+        assert!(review.contains("10.1.0.0/16 (auto)"), "{review}");
+        assert_eq!(p.asked.iter().filter(|q| *q == "Review").count(), 2);
+    }
+
+    #[test]
+    fn long_values_scroll_sideways_with_the_cursor_in_view() {
+        assert_eq!(window("short", 5, 20), ("short".to_string(), 5));
+        let long = "0123456789abcdefghij";
+        let (shown, col) = window(long, 20, 10);
+        // 8 characters and the cursor cell after them fill 9 of the 10 columns.
+        assert_eq!(shown.chars().count(), 8);
+        assert!(shown.starts_with('…') && shown.ends_with('j'), "{shown}");
+        assert_eq!(col, 8);
+        let (shown, col) = window(long, 0, 10);
+        assert_eq!((shown.as_str(), col), ("012345678", 0));
     }
 
     #[test]

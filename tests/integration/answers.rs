@@ -311,3 +311,151 @@ fn config_file_errors_name_the_config_file() {
         .fails(2)
         .stderr_has(&["config.yaml:1:1: regoin: unknown key"]);
 }
+
+/// The fourteen-mistake file: one `answers check` reports every mistake, in
+/// file order, each with its source line, a caret under the value and a hint;
+/// the file fixed as the hints say is then valid (two runs in all).
+#[test]
+fn fourteen_mistakes_are_reported_in_one_run_and_cleared_in_the_next() {
+    let text = crate::fixture_path("mistakes/fourteen.yaml");
+    let run = Test::new()
+        .file("fourteen.yaml", &std::fs::read_to_string(&text).unwrap())
+        .args(&["answers", "check", "fourteen.yaml"])
+        .run()
+        .fails(2);
+    let err = run.stderr();
+    // (line, field and message fragment, hint fragment)
+    let expected: [(usize, &str, &str); 14] = [
+        (5, "projet: unknown key", "did you mean `project`?"),
+        (8, "project.name: `Payments` cannot be used", "e.g. `payments`"),
+        (10, "region: unknown region `eu-wset-1`", "did you mean `eu-west-1`?"),
+        (11, "region: this key appears twice", "the first `region` is on line 10"),
+        (14, "environments[0].approval: wrong type", "YAML 1.2 booleans are true/false: write `true`"),
+        (15, "environments[0].vpc_cidr: `10.5.0.0/12` is larger", "e.g. 10.5.0.0/16"),
+        (17, "environments[1].profile: `prodution` is not an accepted value; expected one of ephemeral, production", "did you mean `production`?"),
+        (18, "environments[1].account_id: wrong type", "quote the value"),
+        (21, "network.availability_zones: 5 availability zones", "use 2 or 3"),
+        (22, "network.endpionts: unknown key", "did you mean `endpoints`?"),
+        (23, "network.trusted_cidrs[0]: `198.51.100.7` is not a CIDR range", "did you mean 198.51.100.7/32"),
+        (26, "database.version: wrong type", "quote them; but postgres version `9.6` is not in the tested version table"),
+        (29, "pipeline.stages[3]: test runs after deploy", "move test before deploy"),
+        (30, "pipeline.notification_email: `ops@example` is not an email address", "e.g. ops@example.com"),
+    ];
+    let mut last = 0;
+    for (line, what, hint) in expected {
+        let title = format!("error: fourteen.yaml:{line}:");
+        let at = err
+            .find(&title)
+            .unwrap_or_else(|| panic!("no problem reported on line {line}:\n{err}"));
+        assert!(at >= last, "line {line} is reported out of order:\n{err}");
+        last = at;
+        let block = &err[at..];
+        let block = &block[..block[1..].find("\nerror: ").map_or(block.len(), |e| e + 1)];
+        assert!(
+            block.contains(what),
+            "line {line}: {what:?} missing in:\n{block}"
+        );
+        assert!(
+            block.contains(hint),
+            "line {line}: hint {hint:?} missing in:\n{block}"
+        );
+        // The source line is quoted with its number and a caret under the value.
+        let source = std::fs::read_to_string(&text).unwrap();
+        let quoted = source.lines().nth(line - 1).unwrap();
+        assert!(
+            block.contains(&format!("{line} | {quoted}")),
+            "line {line}: source line missing in:\n{block}"
+        );
+        assert!(block.contains('^'), "line {line}: no caret in:\n{block}");
+    }
+    assert_eq!(err.matches("\nerror: ").count() + 1, 14, "{err}");
+    assert!(
+        err.trim_end().ends_with("fourteen.yaml: 14 problems found"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("nothing was written"),
+        "answers check writes nothing anyway"
+    );
+
+    let fixed = crate::fixture_path("mistakes/fourteen-fixed.yaml");
+    Test::new()
+        .file("fixed.yaml", &std::fs::read_to_string(fixed).unwrap())
+        .args(&["answers", "check", "fixed.yaml"])
+        .run()
+        .success();
+}
+
+#[test]
+fn a_duplicate_key_does_not_hide_the_other_problems() {
+    rejects(
+        "region: us-east-1\nregion: eu-west-1\nproject: {name: X}\napp: {port: nope}\n",
+        &[
+            "team.yaml:2:1: region: this key appears twice",
+            "team.yaml:3:17: project.name",
+            "team.yaml:4:13: app.port: wrong type",
+            "3 problems found",
+        ],
+    );
+}
+
+#[test]
+fn several_wrong_types_in_one_list_keep_their_own_indexes() {
+    rejects(
+        "pipeline:\n  stages: [validate, tset, deploy, integraton_test]\nnetwork:\n  trusted_cidrs: [10.0.0.0/8, 7, 10.0.0.1/8]\n",
+        &[
+            "pipeline.stages[1]: `tset` is not an accepted value",
+            "did you mean `test`?",
+            "pipeline.stages[3]: `integraton_test`",
+            "network.trusted_cidrs[1]: wrong type",
+            "network.trusted_cidrs[2]: `10.0.0.1/8` has host bits set",
+            "4 problems found",
+        ],
+    );
+}
+
+#[test]
+fn specific_hints_for_common_slips() {
+    rejects(
+        "database: {version: 17.10}\n",
+        &["database.version: wrong type", "quote it, \"17.10\""],
+    );
+    rejects(
+        "project: {name: \"payments}\nregion: eu-west-1\n",
+        &["team.yaml:1:17:", "missing closing quote (\")"],
+    );
+    rejects(
+        "environments:\n  - {name: dev, vpc_cidr: 10.0.0}\n",
+        &["is not a CIDR range", "e.g. 10.0.0.0/16"],
+    );
+    // The suggestion for a too-large range with host bits is itself accepted.
+    rejects(
+        "environments:\n  - {name: dev, vpc_cidr: 172.20.5.0/12}\n",
+        &["is larger than AWS allows", "e.g. 172.20.0.0/16"],
+    );
+    accepts("environments:\n  - {name: dev, vpc_cidr: 172.20.0.0/16}\n");
+    rejects(
+        "network: {trusted_cidrs: 10.0.0.0/8}\n",
+        &[
+            "network.trusted_cidrs: wrong type",
+            "expected a list",
+            "trusted_cidrs: [10.0.0.0/8]",
+        ],
+    );
+    // On the command line the list hint is the --set syntax.
+    Test::new()
+        .args(&[
+            "answers",
+            "check",
+            "-",
+            "--set",
+            "network.trusted_cidrs=10.0.0.0/8",
+        ])
+        .stdin("")
+        .run()
+        .fails(2)
+        .stderr_has(&[
+            "--set network.trusted_cidrs=10.0.0.0/8",
+            "--set 'network.trusted_cidrs=[10.0.0.0/8]'",
+        ]);
+}

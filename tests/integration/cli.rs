@@ -18,7 +18,146 @@ fn usage_errors_exit_2() {
         .args(&["new", "--preset", "nope"])
         .run()
         .fails(2)
-        .stderr_has(&["unknown preset"]);
+        .stderr_has(&["invalid value 'nope' for '--preset <NAME>'", "workshop"]);
+}
+
+#[test]
+fn misspelt_presets_regions_and_blueprints_get_the_closest_name() {
+    Test::new()
+        .args(&["new", "--preset", "workshp", "--dry-run"])
+        .run()
+        .fails(2)
+        .stderr_has(&["a similar value exists: 'workshop'"]);
+    Test::new()
+        .args(&["new", "--defaults", "--region", "eu-wset-1", "--dry-run"])
+        .run()
+        .fails(2)
+        .stderr_has(&["a similar value exists: 'eu-west-1'"]);
+    Test::new()
+        .args(&["blueprints", "show", "netwrk"])
+        .run()
+        .fails(2)
+        .stderr_has(&["no blueprint named `netwrk`", "did you mean `network`?"]);
+}
+
+#[test]
+fn a_missing_answers_file_is_invalid_input() {
+    for args in [
+        &["new", "--answers", "nope.yaml", "--out", "out"][..],
+        &["answers", "check", "nope.yaml"][..],
+    ] {
+        Test::new()
+            .args(args)
+            .run()
+            .fails(2)
+            .stderr_has(&["nope.yaml: no such answers file", "answers init"]);
+    }
+}
+
+#[test]
+fn presets_are_listed_and_checked_under() {
+    let out = Test::new()
+        .args(&["answers", "presets"])
+        .run()
+        .success()
+        .stdout();
+    assert!(out.starts_with("workshop "), "{out}");
+    assert!(out.contains("nat: single"), "{out}");
+    // The preset supplies the name; the file only what it changes.
+    let out = Test::new()
+        .file("team.yaml", "region: eu-west-1\n")
+        .args(&["answers", "check", "team.yaml", "--preset", "workshop"])
+        .run()
+        .success()
+        .stdout();
+    assert!(out.contains("project workshop, region eu-west-1"), "{out}");
+    let out = Test::new()
+        .file("team.yaml", "project: {name: team}\n")
+        .args(&[
+            "answers",
+            "check",
+            "team.yaml",
+            "--region",
+            "ap-southeast-2",
+        ])
+        .run()
+        .success()
+        .stdout();
+    assert!(out.contains("region ap-southeast-2"), "{out}");
+}
+
+#[test]
+fn completions_offer_presets_and_regions() {
+    let out = Test::new()
+        .args(&["completions", "bash"])
+        .run()
+        .success()
+        .stdout();
+    assert!(
+        out.contains("workshop"),
+        "no preset names in the bash completion"
+    );
+    assert!(
+        out.contains("eu-west-1") && out.contains("ap-southeast-2"),
+        "no region codes"
+    );
+    let out = Test::new()
+        .args(&["completions", "zsh"])
+        .run()
+        .success()
+        .stdout();
+    assert!(out.contains("workshop") && out.contains("eu-west-1"));
+}
+
+#[test]
+fn help_explains_list_values_and_blueprint_directories() {
+    let out = Test::new()
+        .args(&["new", "--help"])
+        .run()
+        .success()
+        .stdout();
+    assert!(out.contains("network.trusted_cidrs=[10.0.0.0/8"), "{out}");
+    for sub in ["list", "show"] {
+        let out = Test::new()
+            .args(&["blueprints", sub, "--help"])
+            .run()
+            .success()
+            .stdout();
+        assert!(
+            out.contains("--blueprints <DIR>")
+                && out.contains("add to or replace the built-in ones"),
+            "blueprints {sub} --help:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn answers_init_says_it_is_an_example_and_can_print_the_defaults() {
+    let example = Test::new()
+        .args(&["answers", "init"])
+        .run()
+        .success()
+        .stdout();
+    assert!(
+        example.contains("an EXAMPLE to edit, not the defaults"),
+        "{example}"
+    );
+    let t = Test::new().args(&["answers", "init", "--defaults", "--out", "d.yaml"]);
+    let run = t.run().success();
+    let defaults = run.read("d.yaml");
+    assert!(
+        defaults.contains("name: demo") && defaults.contains("region: us-east-1"),
+        "{defaults}"
+    );
+    // What it prints is what `--defaults` uses: checking it changes nothing.
+    let run = Test::new()
+        .file("d.yaml", &defaults)
+        .args(&["answers", "check", "d.yaml"])
+        .run()
+        .success();
+    assert!(run
+        .stdout()
+        .contains("project demo, region us-east-1, 2 environment(s): dev → prod"));
 }
 
 #[test]

@@ -1,0 +1,171 @@
+//! Keystroke-to-frame latency of the wizard: for each key, `update` (which
+//! re-renders the preview when an answer changes) plus drawing the whole frame
+//! at 120×40, with the real built-in blueprints and three environments.
+//! A scripted session types, deletes, moves between fields, flips choices on
+//! every step and toggles options, so most keys change an answer.
+//!
+//! Run: `cargo bench --bench keystroke`. Prints p50/p90/p99/max and fails
+//! (exit 1) when p99 reaches the 16 ms frame budget (60 Hz).
+
+use std::time::{Duration, Instant};
+
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+
+use stackwright::answers::{self, Layers, Source};
+use stackwright::blueprint::source;
+use stackwright::ui::fields::Step;
+use stackwright::ui::tui::message::Message;
+use stackwright::ui::tui::{update::update, view, App, Setup};
+
+const BUDGET: Duration = Duration::from_millis(16);
+const ROUNDS: usize = 12;
+
+fn key(code: KeyCode) -> Message {
+    Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// One pass through the wizard, as keys.
+fn session() -> Vec<Message> {
+    let mut keys = Vec::new();
+    let typed = |keys: &mut Vec<Message>, text: &str| {
+        for c in text.chars() {
+            keys.push(key(KeyCode::Char(c)));
+        }
+        for _ in text.chars() {
+            keys.push(key(KeyCode::Backspace));
+        }
+    };
+    // Project: edit the name and owner, then move on.
+    typed(&mut keys, "pay");
+    keys.push(key(KeyCode::Tab));
+    typed(&mut keys, "-team");
+    keys.push(key(KeyCode::BackTab));
+    for _ in 0..4 {
+        keys.push(key(KeyCode::Enter));
+    }
+    // Region: search and pick.
+    for c in "eu-w".chars() {
+        keys.push(key(KeyCode::Char(c)));
+    }
+    keys.push(key(KeyCode::Down));
+    keys.push(key(KeyCode::Up));
+    keys.push(key(KeyCode::Enter));
+    // Environments: flip profile and approval of each, type a CIDR.
+    for _ in 0..3 {
+        keys.push(key(KeyCode::Tab));
+        keys.push(key(KeyCode::Right));
+        keys.push(key(KeyCode::Left));
+        keys.push(key(KeyCode::Tab));
+        keys.push(key(KeyCode::Right));
+        keys.push(key(KeyCode::Right));
+        keys.push(key(KeyCode::Tab));
+        keys.push(key(KeyCode::Tab));
+        typed(&mut keys, "10.9.0.0/16");
+        keys.push(key(KeyCode::Tab));
+    }
+    keys.push(key(KeyCode::Enter));
+    // Network: AZs, NAT, endpoints.
+    keys.push(key(KeyCode::Right));
+    keys.push(key(KeyCode::Left));
+    keys.push(key(KeyCode::Tab));
+    for _ in 0..4 {
+        keys.push(key(KeyCode::Right));
+    }
+    keys.push(key(KeyCode::Tab));
+    for _ in 0..3 {
+        keys.push(key(KeyCode::Char(' ')));
+        keys.push(key(KeyCode::Char(' ')));
+        keys.push(key(KeyCode::Right));
+    }
+    for _ in 0..3 {
+        keys.push(key(KeyCode::Enter));
+    }
+    // Database: cycle the engines back to postgres.
+    for _ in 0..5 {
+        keys.push(key(KeyCode::Right));
+    }
+    for _ in 0..4 {
+        keys.push(key(KeyCode::Enter));
+    }
+    // Pipeline: toggle a stage off and on; app: cycle the kinds.
+    keys.push(key(KeyCode::Char(' ')));
+    keys.push(key(KeyCode::Char(' ')));
+    for _ in 0..4 {
+        keys.push(key(KeyCode::Enter));
+    }
+    for _ in 0..4 {
+        keys.push(key(KeyCode::Right));
+    }
+    keys.push(key(KeyCode::Enter));
+    keys.push(key(KeyCode::Enter));
+    // Review: walk the files and scroll.
+    for _ in 0..10 {
+        keys.push(key(KeyCode::Down));
+    }
+    keys.push(key(KeyCode::PageDown));
+    keys
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter that does not match skips the run.
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if filter.is_some_and(|f| !"keystroke".contains(&f)) {
+        return;
+    }
+    let blueprints = source::resolve("cloudformation", &[]).expect("built-in blueprints");
+    let text = "project: {name: bench, owner: perf, cost_center: CC-1}\nregion: us-east-1\n\
+        environments:\n  - {name: dev}\n  - {name: staging}\n  - {name: prod, profile: production, approval: true}\n\
+        database: {engine: postgres}\napp: {kind: ecs, port: 8443}\n";
+    let start = answers::merge(&Layers {
+        answers: Some(Source::new("bench.yaml", text)),
+        ..Layers::default()
+    })
+    .expect("bench answers merge");
+    let mut times = Vec::new();
+    let mut frames = 0usize;
+    for _ in 0..ROUNDS {
+        let setup = Setup {
+            blueprints: blueprints.clone(),
+            ..Setup::default()
+        };
+        let mut app = App::new(start.clone(), setup);
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
+        terminal.draw(|f| view::draw(f, &app)).expect("draw");
+        for msg in session() {
+            let t = Instant::now();
+            update(&mut app, msg);
+            terminal.draw(|f| view::draw(f, &app)).expect("draw");
+            times.push(t.elapsed());
+            frames += 1;
+        }
+        assert_eq!(
+            app.step,
+            Step::Review,
+            "the scripted session reaches the review"
+        );
+    }
+    times.sort();
+    let p50 = percentile(&times, 0.50);
+    let p90 = percentile(&times, 0.90);
+    let p99 = percentile(&times, 0.99);
+    let max = *times.last().expect("keys were pressed");
+    println!(
+        "keystroke-to-frame, 120x40, 3 environments, {frames} keys: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms (budget {} ms)",
+        p50.as_secs_f64() * 1e3,
+        p90.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        max.as_secs_f64() * 1e3,
+        BUDGET.as_millis()
+    );
+    if p99 >= BUDGET {
+        eprintln!("keystroke: p99 is over the frame budget");
+        std::process::exit(1);
+    }
+}
