@@ -16,7 +16,7 @@ use tera::{Kwargs, State, Tera};
 use crate::answers::{self, Answers};
 use crate::aws::facts;
 use crate::error::{Error, Result};
-use crate::output::safe_relative_path;
+use crate::output::{check_case_collisions, safe_relative_path};
 pub use context::Context;
 pub use source::Blueprint;
 
@@ -229,6 +229,11 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
         }
     }
     files.sort_by(|x, y| x.path.cmp(&y.path));
+    check_case_collisions(
+        files
+            .iter()
+            .map(|f| (f.path.as_str(), f.blueprint.as_str())),
+    )?;
     Ok(Plan {
         files,
         controls,
@@ -469,7 +474,17 @@ fn render_spec(
     }
     let path = expand(exprs, &spec.to, c)
         .map_err(|e| bp_err(&format!("output path `{}`", spec.to), &e))?;
-    let path = safe_relative_path(&path)?;
+    let path = safe_relative_path(&path).map_err(|e| match e {
+        Error::UnsafePath { path, reason } => Error::blueprint(
+            &bp.manifest.name,
+            format!(
+                "output path `{}` (from `to: {}`): {reason}",
+                crate::output::visible(&path),
+                crate::output::visible(&spec.to)
+            ),
+        ),
+        other => other,
+    })?;
     let mut buf = Capped(Vec::new());
     tera.render_to(&tname(bp, &spec.template), c, &mut buf)
         .map_err(|e| bp_err(&format!("rendering {} for {path}", spec.template), &e))?;

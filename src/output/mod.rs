@@ -56,7 +56,152 @@ pub fn safe_relative_path(path: &str) -> Result<String> {
     if path.split('/').any(|c| c.is_empty()) {
         return Err(bad("empty path component"));
     }
+    for component in path.split('/') {
+        if let Some(reason) = component_problem(component) {
+            return Err(bad(&reason));
+        }
+    }
     Ok(path.to_string())
+}
+
+/// Code points that HFS+ ignores when it compares names, so `.g\u{200c}it` is
+/// `.git` on a Mac (git's own list, from its `is_hfs_dotgit`).
+fn hfs_ignorable(c: char) -> bool {
+    matches!(c, '\u{200c}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{206a}'..='\u{206f}' | '\u{feff}')
+}
+
+/// `text` with the code points HFS+ ignores written as escapes, so a message
+/// shows them.
+pub fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if hfs_ignorable(c) {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A path component as the most forgiving file system sees it: NTFS drops
+/// trailing dots and spaces, HFS+ ignores some code points, both ignore case.
+fn folded(component: &str) -> String {
+    component
+        .chars()
+        .filter(|c| !hfs_ignorable(*c))
+        .collect::<String>()
+        .trim_end_matches(['.', ' '])
+        .to_lowercase()
+}
+
+/// Names under which NTFS also finds `.git` and `.gitmodules`: their 8.3
+/// short names (`GIT~1`, `GITMOD~1`) and the hashed short name git knows for
+/// `.gitmodules` (`GI7EBA~1`).
+const SHORT_NAME_STEMS: [&str; 3] = ["git", "gitmod", "gi7eba"];
+
+/// Names Windows reserves for devices, with or without an extension.
+const WINDOWS_DEVICES: [&str; 6] = ["con", "prn", "aux", "nul", "conin$", "conout$"];
+
+/// Why a single path component must not be written, if it must not: it would
+/// reach into git's metadata (code runs from `.git/config` and `.git/hooks` on
+/// the next git command), or it cannot exist on a Windows or macOS checkout.
+fn component_problem(raw: &str) -> Option<String> {
+    let f = folded(raw);
+    let shown = visible(raw);
+    let component = shown.as_str();
+    if f == ".git" {
+        return Some(format!(
+            "`{component}` is git's metadata directory (in any letter case, with trailing dots or spaces): \
+             a file there could run commands on the next git command, so no blueprint may write it"
+        ));
+    }
+    if f == ".gitmodules" {
+        return Some(format!(
+            "`{component}` declares git submodules, whose paths and URLs git acts on; \
+             stackwright does not write it"
+        ));
+    }
+    if let Some((stem, n)) = f.split_once('~') {
+        if SHORT_NAME_STEMS.contains(&stem)
+            && !n.is_empty()
+            && n.chars().all(|c| c.is_ascii_digit())
+        {
+            return Some(format!(
+                "`{component}` is an NTFS short name of `.git` or `.gitmodules`"
+            ));
+        }
+    }
+    if let Some(c) = component
+        .chars()
+        .find(|c| matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*'))
+    {
+        return Some(format!(
+            "`{component}` contains `{c}`, which Windows does not allow in file names \
+             (the project must check out on every system)"
+        ));
+    }
+    if raw.ends_with(['.', ' ']) {
+        return Some(format!(
+            "`{component}` ends with a dot or a space, which Windows drops from file names"
+        ));
+    }
+    let stem = raw
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches(' ')
+        .to_lowercase();
+    let numbered = |prefix: &str| {
+        stem.strip_prefix(prefix).is_some_and(|rest| {
+            matches!(
+                rest,
+                "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
+            )
+        })
+    };
+    if WINDOWS_DEVICES.contains(&stem.as_str()) || numbered("com") || numbered("lpt") {
+        return Some(format!(
+            "`{component}` is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9, \
+             with any extension), where it cannot be a file"
+        ));
+    }
+    None
+}
+
+/// Refuses two output paths that name the same file or directory on a
+/// case-insensitive file system (macOS, Windows): one would overwrite the
+/// other. `who` says which blueprint writes a path.
+pub fn check_case_collisions<'a>(
+    paths: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<()> {
+    use std::collections::BTreeMap;
+    // Every file and every directory prefix, by its case-folded form.
+    let mut seen: BTreeMap<String, (&str, &str)> = BTreeMap::new();
+    for (path, who) in paths {
+        let mut end = 0;
+        for (i, part) in path.split('/').enumerate() {
+            end += part.len() + usize::from(i > 0);
+            let prefix = &path[..end];
+            let key = prefix.split('/').map(folded).collect::<Vec<_>>().join("/");
+            match seen.get(&key) {
+                Some((other, other_who)) if *other != prefix => {
+                    return Err(Error::blueprint(
+                        who,
+                        format!(
+                            "output path `{path}`: `{prefix}` and `{other}` (written by blueprint {other_who}) \
+                             differ only in letter case, so one overwrites the other on macOS and Windows"
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(key, (prefix, who));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What happened to each file.
@@ -297,5 +442,87 @@ mod tests {
         }
         assert!(safe_relative_path("templates/network.yaml").is_ok());
         assert!(safe_relative_path(".stackwright/answers.yaml").is_ok());
+    }
+
+    #[test]
+    fn git_metadata_is_refused_in_every_spelling() {
+        for p in [
+            ".git/config",
+            ".GIT/config",
+            ".Git/hooks/pre-commit",
+            "sub/.git/config",
+            ".git./config",
+            ".git /config",
+            ".git. . /config",
+            ".g\u{200c}it/config",
+            "\u{feff}.git/config",
+            "GIT~1/config",
+            "git~2/hooks/x",
+            ".gitmodules",
+            "a/.GitModules",
+            "GITMOD~1",
+            "gi7eba~1",
+        ] {
+            assert!(safe_relative_path(p).is_err(), "{p:?}");
+        }
+        for p in [
+            ".gitignore",
+            ".github/workflows/ci.yml",
+            "git/x",
+            ".gitattributes",
+            "git~x",
+        ] {
+            assert!(safe_relative_path(p).is_ok(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn names_windows_cannot_hold_are_refused() {
+        for p in [
+            "a:b.txt",
+            "docs/x?.md",
+            "con",
+            "CON.txt",
+            "docs/nul.yaml",
+            "Aux",
+            "com1",
+            "LPT9.log",
+            "com\u{b9}",
+            "dir./x",
+            "x ",
+            "a<b",
+            "a|b",
+            "a\"b",
+            "a*b",
+        ] {
+            assert!(safe_relative_path(p).is_err(), "{p:?}");
+        }
+        for p in [
+            "console.md",
+            "com10",
+            "lpt",
+            "auxiliary/x",
+            "nul_test.py",
+            "a.b.c",
+        ] {
+            assert!(safe_relative_path(p).is_ok(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn paths_differing_only_in_case_collide() {
+        assert!(check_case_collisions([("a/demo.txt", "x"), ("a/DEMO.txt", "y")]).is_err());
+        assert!(check_case_collisions([("Docs/a.md", "x"), ("docs/b.md", "x")]).is_err());
+        assert!(
+            check_case_collisions([("docs/a.md", "x"), ("docs/b.md", "x"), ("Readme", "x")])
+                .is_ok()
+        );
+        let err = check_case_collisions([("demo.txt", "one"), ("DEMO.txt", "two")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("blueprint two") && err.contains("blueprint one"),
+            "{err}"
+        );
     }
 }

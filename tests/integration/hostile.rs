@@ -98,3 +98,135 @@ fn generated_hostile_inputs() {
     }
     refused("nine-environments.yaml", &nine, "list 1 to 8 environments");
 }
+
+/// The corpus of hostile blueprints under tests/fixtures/hostile-blueprints/:
+/// one folder each, `# expect: <fragment>` on the first line of its manifest.
+fn blueprint_corpus() -> Vec<(String, Vec<(String, String)>, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile-blueprints");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.path())
+        .collect();
+    cases.sort();
+    cases
+        .into_iter()
+        .map(|case| {
+            let name = case.file_name().unwrap().to_string_lossy().into_owned();
+            let files: Vec<(String, String)> = std::fs::read_dir(&case)
+                .unwrap()
+                .flatten()
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        std::fs::read_to_string(e.path()).unwrap(),
+                    )
+                })
+                .collect();
+            let manifest = &files.iter().find(|(f, _)| f == "blueprint.yaml").unwrap().1;
+            let expect = manifest
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("# expect: "))
+                .unwrap_or_else(|| panic!("{name}: first line must be `# expect: …`"))
+                .to_string();
+            (name, files, expect)
+        })
+        .collect()
+}
+
+/// A test directory holding the case as flavour `evil` of `bp/`.
+fn with_hostile_blueprint(name: &str, files: &[(String, String)]) -> Test {
+    files.iter().fold(Test::new(), |t, (file, text)| {
+        t.file(&format!("bp/evil/{name}/{file}"), text)
+    })
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[track_caller]
+fn blueprint_refused(run: &crate::Run, name: &str, expect: &str) {
+    assert_eq!(run.code(), 1, "{name}: stderr:\n{}", run.stderr());
+    let err = run.stderr();
+    for fragment in [expect, &format!("blueprint {name}"), "output path `"] {
+        assert!(
+            err.contains(fragment),
+            "{name}: expected {fragment:?} in:\n{err}"
+        );
+    }
+}
+
+#[test]
+fn every_hostile_blueprint_is_refused_and_nothing_is_written() {
+    let corpus = blueprint_corpus();
+    assert!(corpus.len() >= 21, "corpus shrank to {}", corpus.len());
+    for (name, files, expect) in &corpus {
+        let run = with_hostile_blueprint(name, files)
+            .args(&[
+                "new",
+                "--defaults",
+                "--set",
+                "flavor=evil",
+                "--blueprints",
+                "bp",
+                "--out",
+                "proj",
+            ])
+            .run();
+        blueprint_refused(&run, name, expect);
+        assert!(
+            !run.dir.join("proj").exists(),
+            "{name}: something was written"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(&run.dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("stackwright"))
+            .collect();
+        assert!(leftovers.is_empty(), "{name}: left {leftovers:?}");
+    }
+}
+
+#[test]
+fn hostile_blueprints_leave_an_existing_git_repository_untouched_under_force() {
+    for (name, files, expect) in blueprint_corpus() {
+        let t =
+            with_hostile_blueprint(&name, &files).file("proj/README.md", "the team's own file\n");
+        let proj = t.path().join("proj");
+        git(&proj, &["init", "-q"]);
+        git(&proj, &["add", "README.md"]);
+        git(&proj, &["commit", "-q", "-m", "start"]);
+        let before = crate::tree(&proj);
+        assert!(before.contains_key(".git/config"));
+        let run = t
+            .args(&[
+                "new",
+                "--defaults",
+                "--set",
+                "flavor=evil",
+                "--blueprints",
+                "bp",
+                "--out",
+                "proj",
+                "--force",
+            ])
+            .run();
+        blueprint_refused(&run, &name, &expect);
+        assert_eq!(
+            crate::tree(&run.dir.join("proj")),
+            before,
+            "{name}: the repository changed"
+        );
+    }
+}
