@@ -20,6 +20,12 @@ STACKS = [
 ]
 
 
+# Templates deployed once per account and region by the Makefile, outside any environment:
+# name -> the stack name it is deployed as. templates/bootstrap.yaml (`make bootstrap`) holds the
+# deployment bucket every other stack's template is uploaded to.
+ACCOUNT_REGION_TEMPLATES = {"bootstrap": {{ (project.name ~ "-bootstrap") | json_str }}}
+
+
 @lru_cache(maxsize=None)
 def template(name):
     """templates/<name>.yaml as a dict; intrinsics appear as {"Ref": ...}, {"Fn::Sub": ...}."""

@@ -5,6 +5,7 @@
                                         (ENV `pipeline` reads params/pipeline.json)
     scripts/stack_params.py --tags ENV  the stack tags: Project, Environment, Owner, CostCenter,
                                         ManagedBy and the answers' extra tags, as Key=Value
+                                        (ENV `shared`: the account-level bootstrap stack)
 
 Each word is quoted with shlex.quote, so `eval "args=($(scripts/stack_params.py dev network))"`
 gives one array element per pair whatever the values contain (the Makefile does this). Plain
@@ -62,6 +63,8 @@ def parameters(env, stack):
 
 
 def tags(env):
+    if env == "shared" and not (ROOT / "params" / "shared.json").is_file():
+        return words([FIXED_TAGS[0], ("Environment", "shared"), *FIXED_TAGS[1:]])
     given = load(env)
     # The pipeline's EnvironmentName parameter names what it serves; environments are themselves.
     environment = env

@@ -17,6 +17,7 @@ from cfnlint.helpers import REGIONS
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from helpers import (
+    ACCOUNT_REGION_TEMPLATES,
     ROOT,
     STACKS,
     answers,
@@ -122,8 +123,11 @@ def name_properties(rtype, props):
             yield key, value
 
 
-def name_problem(tpl, rtype, key, value):
-    """Why this physical-name value can collide, or None when it cannot."""
+def name_problem(tpl, rtype, key, value, account_region=False):
+    """Why this physical-name value can collide, or None when it cannot.
+
+    account_region: the template is deployed once per account and region (ACCOUNT_REGION_TEMPLATES),
+    so a name made of the project, ${AWS::AccountId} and ${AWS::Region} is unique as well."""
     logical_ids = set(tpl.get("Resources", {}))
     declared = set(tpl.get("Parameters", {}) or {})
     for option in branches(value):
@@ -152,6 +156,8 @@ def name_problem(tpl, rtype, key, value):
                 continue
             if "EnvironmentName" in used and PROJECT["name"] in text:
                 continue
+            if account_region and {"AWS::AccountId", "AWS::Region"} <= used and PROJECT["name"] in text:
+                continue
             return (f"{key} {text!r} must contain ${{AWS::StackName}}, or the project name "
                     f"{PROJECT['name']!r} and ${{EnvironmentName}}")
         return f"{key} uses {func}, which cannot show the name is unique"
@@ -164,7 +170,7 @@ def test_gen_01_no_hard_coded_physical_names(name):
     problems = []
     for logical, res in resources(tpl).items():
         for key, value in name_properties(res.get("Type", ""), res.get("Properties") or {}):
-            why = name_problem(tpl, res.get("Type", ""), key, value)
+            why = name_problem(tpl, res.get("Type", ""), key, value, name in ACCOUNT_REGION_TEMPLATES)
             if why:
                 problems.append(f"{logical} ({res['Type']}): {why}")
     assert not problems, f"templates/{name}.yaml:\n" + "\n".join(problems)
@@ -224,6 +230,12 @@ def deployments():
         per_template = {s["template"]: (f"{PROJECT['name']}-{s['name']}", given[s["name"]]["Parameters"])
                         for s in STACKS if s["scope"] == "pipeline" and s["name"] in given}
         out.append(("pipeline", "123456789012", per_template))
+    # The account-level templates (make bootstrap): once in every account that receives stacks.
+    accounts = sorted({account for _, account, _ in out})
+    for name, stack_name in ACCOUNT_REGION_TEMPLATES.items():
+        if (ROOT / "templates" / f"{name}.yaml").is_file():
+            for account in accounts:
+                out.append((f"{name}@{account}", account, {f"templates/{name}.yaml": (stack_name, {})}))
     return out
 
 

@@ -38,7 +38,7 @@ PROJECT = answers()["project"]["name"]
 CONTROL_ID = re.compile(r"^[A-Z]+-\d{2}$")
 TEST_FUNCTION = re.compile(r"^\s*def (test_([a-z]+)_(\d{2})_\w+)\s*\(", re.M)
 # The controls this blueprint claims in every project.
-PROJECT_CONTROLS = [f"GEN-0{i}" for i in range(1, 8)] + [f"PRJ-0{i}" for i in range(1, 6)]
+PROJECT_CONTROLS = [f"GEN-0{i}" for i in range(1, 8)] + [f"PRJ-0{i}" for i in range(1, 6)] + ["DEP-01", "DEP-06"]
 
 
 def md(text):
@@ -428,4 +428,209 @@ def test_prj_05_readme_states_the_stored_region_and_environments():
     assert f"**Region** `{answers()['region']}`" in README
     rows = [r[0].strip("`") for r in table_rows(section(README, "## Environments"))]
     assert rows[:len(env_names())] == env_names()
+
+
+# --------------------------------------------------------------------------
+# DEP-01: every template goes through the deployment bucket (inline only the bootstrap)
+
+INLINE_LIMIT = 51_200  # bytes `aws cloudformation deploy --template-file` sends inline
+S3_LIMIT = 1_048_576  # bytes of a template CloudFormation reads from S3
+BOOTSTRAP = ROOT / "templates" / "bootstrap.yaml"
+
+
+def logical_lines(text):
+    """Lines with backslash continuations joined, as make and the shell read them."""
+    return re.sub(r"\\\n", " ", text).splitlines()
+
+
+def makefile_deploys():
+    return [line for line in logical_lines(MAKEFILE)
+            if not line.lstrip().startswith("#") and re.search(r"cloudformation deploy\b", line)]
+
+
+def deployment_bucket_name():
+    m = re.search(r"^deployment_bucket = (.*)$", "\n".join(logical_lines(MAKEFILE)), re.M)
+    assert m, "Makefile has no deployment_bucket definition"
+    return m.group(1)
+
+
+def test_dep_01_every_makefile_deploy_goes_through_the_deployment_bucket():
+    deploys = makefile_deploys()
+    assert deploys, "the Makefile runs no aws cloudformation deploy"
+    inline = [d for d in deploys if "--s3-bucket" not in d]
+    assert all("--template-file $(BOOTSTRAP_TEMPLATE)" in d for d in inline), \
+        "deployed inline (no --s3-bucket), so any template over 51,200 bytes is refused:\n" + "\n".join(inline)
+    assert len(inline) == 1, f"exactly the bootstrap deploy may be inline, found {len(inline)}"
+    for d in deploys:
+        if d in inline:
+            continue
+        assert re.search(r'--s3-bucket "\$\$bucket" --s3-prefix \$\(2\)', d), f"no bucket and per-stack prefix: {d}"
+        assert "$(deployment_bucket)" in d, f"$$bucket is not set from the deployment bucket here: {d}"
+    bucket = deployment_bucket_name()
+    assert "bucket=$(PROJECT)-deploy-$$account-$(REGION);" in bucket
+    assert "sts get-caller-identity" in bucket and "head-bucket" in bucket and "make bootstrap" in bucket
+    assert re.search(r"^BOOTSTRAP_TEMPLATE := templates/bootstrap.yaml$", MAKEFILE, re.M)
+    # Every stack of every environment and the pipeline is deployed through the one macro.
+    calls = re.findall(r"\$\(call deploy_stack,", MAKEFILE)
+    wanted = sum(len(env_stack_names(env)) for env in env_names())
+    assert len(calls) >= wanted, f"{len(calls)} deploy_stack calls for {wanted} environment stacks"
+
+
+def test_dep_01_documented_deploy_commands_pass_the_deployment_bucket():
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    problems = []
+    for path in docs:
+        for line in logical_lines(path.read_text()):
+            if re.match(r"\s*(\$ )?aws cloudformation deploy\b", line) and "--s3-bucket" not in line:
+                problems.append(f"{path.relative_to(ROOT)}: {line.strip()[:160]}")
+    assert not problems, "documented inline deploys:\n" + "\n".join(problems)
+    assert README.count("--s3-bucket") >= sum(len(env_stack_names(env)) for env in env_names())
+
+
+def test_dep_01_bootstrap_template_fits_an_inline_deploy_and_the_rest_fit_s3():
+    size = BOOTSTRAP.stat().st_size
+    assert size <= INLINE_LIMIT, f"templates/bootstrap.yaml is {size} bytes; make bootstrap deploys it inline (max {INLINE_LIMIT})"
+    for name in template_names():
+        size = (ROOT / "templates" / f"{name}.yaml").stat().st_size
+        assert size <= S3_LIMIT, f"templates/{name}.yaml is {size} bytes, over CloudFormation's {S3_LIMIT} from S3"
+
+
+def bucket_policy_for(tpl, logical):
+    return next(r for r in tpl["Resources"].values()
+                if r["Type"] == "AWS::S3::BucketPolicy" and r["Properties"]["Bucket"] == {"Ref": logical})
+
+
+def hardening_problems(tpl, logical):
+    res = tpl["Resources"][logical]
+    props = res["Properties"]
+    problems = []
+    block = props.get("PublicAccessBlockConfiguration") or {}
+    for key in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"):
+        if block.get(key) is not True:
+            problems.append(f"{logical}: PublicAccessBlockConfiguration.{key} is not true")
+    if (props.get("VersioningConfiguration") or {}).get("Status") != "Enabled":
+        problems.append(f"{logical}: versioning off")
+    rules = (props.get("OwnershipControls") or {}).get("Rules") or []
+    if [r.get("ObjectOwnership") for r in rules] != ["BucketOwnerEnforced"]:
+        problems.append(f"{logical}: ObjectOwnership is not BucketOwnerEnforced (ACLs stay on)")
+    enc = ((props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration") or [{}])[0]
+    if not (enc.get("ServerSideEncryptionByDefault") or {}).get("SSEAlgorithm"):
+        problems.append(f"{logical}: no default encryption")
+    life = (props.get("LifecycleConfiguration") or {}).get("Rules") or []
+    enabled = [r for r in life if r.get("Status") == "Enabled"]
+    if not any("NoncurrentVersionExpiration" in r for r in enabled):
+        problems.append(f"{logical}: old versions never expire")
+    if not any("AbortIncompleteMultipartUpload" in r for r in enabled):
+        problems.append(f"{logical}: incomplete uploads never expire")
+    try:
+        policy = bucket_policy_for(tpl, logical)["Properties"]["PolicyDocument"]
+    except StopIteration:
+        return problems + [f"{logical}: no bucket policy"]
+    tls = [st for st in policy["Statement"] if st.get("Effect") == "Deny"
+           and st.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") in (False, "false")]
+    resources = [r for st in tls for r in (st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]])]
+    bucket_level = {"Fn::GetAtt": [logical, "Arn"]} in resources
+    object_level = {"Fn::Sub": f"${{{logical}.Arn}}/*"} in resources
+    if not (bucket_level and object_level):
+        problems.append(f"{logical}: the policy does not deny plain HTTP to the bucket and its objects")
+    return problems
+
+
+def test_dep_01_deployment_bucket_is_hardened():
+    tpl = template("bootstrap")
+    buckets = {k: r for k, r in tpl["Resources"].items() if r["Type"] == "AWS::S3::Bucket"}
+    deploy = next((k for k, r in buckets.items()
+                   if r["Properties"].get("BucketName") == {"Fn::Sub": f"{PROJECT}-deploy-${{AWS::AccountId}}-${{AWS::Region}}"}), None)
+    assert deploy, f"no bucket named {PROJECT}-deploy-<account>-<region>, the name the Makefile uploads to"
+    props = buckets[deploy]["Properties"]
+    problems = hardening_problems(tpl, deploy)
+    enc = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    key = enc["ServerSideEncryptionByDefault"].get("KMSMasterKeyID")
+    if enc["ServerSideEncryptionByDefault"]["SSEAlgorithm"] != "aws:kms" or enc.get("BucketKeyEnabled") is not True:
+        problems.append(f"{deploy}: not SSE-KMS with an S3 Bucket Key")
+    key_id = key.get("Fn::GetAtt", [None])[0] if isinstance(key, dict) else None
+    if key_id not in tpl["Resources"] or tpl["Resources"][key_id]["Properties"].get("EnableKeyRotation") is not True:
+        problems.append(f"{deploy}: the KMS key is not a rotated key of this template")
+    logs = (props.get("LoggingConfiguration") or {}).get("DestinationBucketName")
+    if not (isinstance(logs, dict) and logs.get("Ref") in buckets and logs.get("Ref") != deploy):
+        problems.append(f"{deploy}: access logs do not go to a log bucket of this stack")
+    else:
+        problems += hardening_problems(tpl, logs["Ref"])
+    if not any("ExpirationInDays" in r for r in props["LifecycleConfiguration"]["Rules"]):
+        problems.append(f"{deploy}: template copies never expire")
+    assert not problems, "templates/bootstrap.yaml:\n" + "\n".join(problems)
+
+
+# --------------------------------------------------------------------------
+# DEP-06: one first-deploy order everywhere; preflight only reads
+
+STEP_MD = re.compile(r"^(\d+)\. `([^`]+)`: (.+)$", re.M)
+STEP_MAKE = re.compile(r"^\t@echo '  (\d+)\. ([^:]+): (.+)'$", re.M)
+
+
+def readme_steps():
+    return [(int(n), cmd) for n, cmd, _ in STEP_MD.findall(section(README, "## First deployment"))]
+
+
+def docs_steps():
+    text = (ROOT / "docs" / "pipeline.md").read_text()
+    return [(int(n), cmd) for n, cmd, _ in STEP_MD.findall(section(text, "## First deployment, in this order"))]
+
+
+def make_help_steps():
+    return [(int(n), cmd) for n, cmd, _ in STEP_MAKE.findall(recipe("help"))]
+
+
+def expected_steps():
+    """The agreed order, for what this project has."""
+    pipeline = answers()["pipeline"]
+    has_pipeline = bool(pipeline["stages"])
+    deploy_roles = any(s["scope"] == "account" for s in STACKS)
+    steps = ["make venv && make test"]
+    if has_pipeline:
+        steps.append(f"git push origin {pipeline['branch']}")
+    steps += ["make bootstrap", "make preflight ENV=<env>"]
+    if deploy_roles:
+        steps.append("make deploy-role ENV=<env>")
+    if has_pipeline:
+        steps.append("make deploy-pipeline")
+    steps.append("make deploy ENV=<env>")
+    return list(enumerate(steps, 1))
+
+
+def test_dep_06_first_deploy_order_is_the_same_in_readme_docs_and_make_help():
+    want = expected_steps()
+    assert readme_steps() == want, f"README.md First deployment: {readme_steps()}, want {want}"
+    assert make_help_steps() == want, f"make help: {make_help_steps()}, want {want}"
+    if answers()["pipeline"]["stages"]:
+        assert docs_steps() == readme_steps(), \
+            f"docs/pipeline.md lists {docs_steps()}, README.md lists {readme_steps()}"
+
+
+def test_dep_06_first_deploy_steps_run_existing_targets_and_push_the_watched_repository():
+    targets = set(make_targets())
+    for _, cmd in expected_steps():
+        for target in re.findall(r"\bmake ([a-z-]+)", cmd):
+            assert target in targets, f"step {cmd!r}: the Makefile has no target {target}"
+    pipeline = answers()["pipeline"]
+    if pipeline["stages"]:
+        push = next(line for line in STEP_MD.findall(section(README, "## First deployment")) if line[1].startswith("git push"))
+        assert md(pipeline["repository"]) in push[2], f"the push step does not name {pipeline['repository']}: {push}"
+        assert push[1] == f"git push origin {pipeline['branch']}", push
+
+
+READ_ONLY_CALL = re.compile(r"^(get|describe|list|head)_[a-z_]+$")
+
+
+def test_dep_06_preflight_only_reads():
+    """Every AWS call scripts/preflight.py makes is a Get/Describe/List/Head."""
+    tree = ast.parse((ROOT / "scripts" / "preflight.py").read_text())
+    clients = {"sts", "iam", "cfn", "connections", "s3"}
+    calls = [node.func.attr for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+             and isinstance(node.func.value, ast.Name) and node.func.value.id in clients]
+    assert calls, "preflight.py makes no AWS call"
+    writes = [c for c in calls if not READ_ONLY_CALL.match(c)]
+    assert not writes, f"preflight.py calls {writes}; it must not change anything"
+    assert "scripts/preflight.py $(ENV)" in recipe("preflight")
 {%- endraw %}
