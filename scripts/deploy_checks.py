@@ -911,7 +911,14 @@ def handler_permissions(region: str, rtype: str) -> tuple[list | None, str]:
     actions = set()
     for h in ("create", "read", "update", "delete"):
         actions.update((handlers.get(h) or {}).get("permissions") or [])
-    return sorted(actions), ""
+    return sorted(a for a in actions if IAM_ACTION.fullmatch(a)), \
+        ", ".join(repr(a) for a in sorted(actions) if not IAM_ACTION.fullmatch(a))
+
+
+# An IAM action name (wildcards allowed). A schema entry that is not one, such
+# as "s3:REST.PUT.OBJECT" in AWS::Logs::LogGroup, cannot be granted by any
+# policy statement: it is a data error of the schema and is skipped, with a note.
+IAM_ACTION = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9*?]+")
 
 
 def _find_role(model: Model, d: Deployment) -> tuple[Deployment | None, str | None, str]:
@@ -975,6 +982,8 @@ def check_handler_permissions(model: Model, report: Report) -> None:
                 unmodelled.add(rtype)
                 report.notes.append(f"DEP-02 {rtype}: {why}; not checked ({users[0]})")
                 continue
+            if why:
+                report.notes.append(f"DEP-02 {rtype}: its schema lists {why}, not an IAM action name; skipped")
             types_checked.add(rtype)
             lacking = []
             for action in actions:

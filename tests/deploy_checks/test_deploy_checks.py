@@ -385,3 +385,16 @@ def test_project_model_follows_pipeline_actions_to_their_execution_role(tmp_path
     found = messages(report, "DEP-02")
     assert len(found) == 1 and "ExecutionRoleDev" in found[0] and found[0].endswith("logs:DescribeMetricFilters")
     assert report.figures["DEP-02"]["deployments_with_caller_credentials"] == 2
+
+
+def test_dep_02_schema_entries_that_are_not_iam_actions_are_skipped_with_a_note():
+    actions, skipped = dc.handler_permissions(REGION, "AWS::Logs::LogGroup")
+    assert "logs:CreateLogGroup" in actions and "s3:REST.PUT.OBJECT" not in actions
+    assert "'s3:REST.PUT.OBJECT'" in skipped
+    # Wildcard entries are real requirements: only a grant covering them all satisfies one.
+    asg, _ = dc.handler_permissions(REGION, "AWS::AutoScaling::AutoScalingGroup")
+    assert "ec2:Describe*" in asg
+    assert dc._evaluate([("p", {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"})],
+                        "ec2:Describe*", REGION)[0] == "allowed"
+    assert dc._evaluate([("p", {"Effect": "Allow", "Action": "ec2:DescribeImages", "Resource": "*"})],
+                        "ec2:Describe*", REGION)[0] == "missing"
