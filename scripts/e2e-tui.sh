@@ -11,6 +11,9 @@
 #      asked without an app, the repository follows the project name, the
 #      review shows resolved ranges   == new --answers <equivalent>
 #   6. --plain, quit at the review: exit 130, nothing written
+#   7. wizard at 80x24: `?` is typed in a text field, q with unsaved edits
+#      asks (another key keeps editing, y discards), the review shows the
+#      resolved answers and the quit key
 #
 #   STACKWRIGHT_BIN   binary to drive (default $CARGO_TARGET_DIR/release/stackwright)
 #   E2E_KEEP=1        keep the work directory and print where it is
@@ -36,13 +39,15 @@ FAIL=0
 ok() { PASS=$((PASS + 1)); echo "  ok: $*"; }
 bad() { FAIL=$((FAIL + 1)); echo "  FAILED: $*"; }
 
-# start CASE ARGS...: runs `stackwright new ARGS` in $WORK/CASE in a fresh 120x40 session.
+# start CASE ARGS...: runs `stackwright new ARGS` in $WORK/CASE in a fresh session,
+# 120x40 unless SIZE says otherwise (e.g. SIZE="-x 80 -y 24").
 start() {
     local case=$1
     shift
     mkdir -p "$WORK/$case/run" "$WORK/$case/cfg"
     tm kill-session -t e2e 2>/dev/null
-    tm new-session -d -s e2e -x 120 -y 40 -c "$WORK/$case/run" \
+    # shellcheck disable=SC2086
+    tm new-session -d -s e2e ${SIZE:--x 120 -y 40} -c "$WORK/$case/run" \
         "env STACKWRIGHT_CONFIG_DIR='$WORK/$case/cfg' '$BIN' new $*; echo \$? > '$WORK/$case/rc'; sleep 600"
     RUN=$WORK/$case
 }
@@ -277,6 +282,31 @@ if plain_edit; then
     if [[ -z $(ls -A "$RUN/run") ]]; then ok "nothing written"; else bad "files written: $(ls -A "$RUN/run")"; fi
 else
     bad "the plain prompts did not go as expected"
+fi
+
+echo "7. wizard at 80x24: ? typed in a text field, q with unsaved edits asks, the review shows resolved answers"
+SIZE="-x 80 -y 24" start wiz80
+if wait_for "step 1/8 Project"; then
+    tm send-keys -t e2e -l "?"
+    if wait_for "demo?" 3 && pane | grep -qF "f1 help (? types ?)"; then ok "? is typed in a text field, the footer says f1 is help"; else bad "? in a text field"; fi
+    tm send-keys -t e2e C-u
+    tm send-keys -t e2e -l "payments"
+    tm send-keys -t e2e Enter
+    enter_until "step 4/8 Network"
+    tm send-keys -t e2e q
+    if wait_for "Discard the unsaved answers?" 3; then ok "q with unsaved edits asks"; else bad "q left without asking"; fi
+    tm send-keys -t e2e n
+    wait_for "kept editing" 3 && [[ ! -s $RUN/rc ]] && ok "any other key keeps editing" || bad "did not keep editing"
+    enter_until "step 8/8 Review"
+    if wait_for "VPC 10.1.0.0/16 (auto)" 3 && pane | grep -qF "Answers (resolved"; then ok "the 80x24 review shows the resolved answers"; else bad "the 80x24 review lacks the resolved answers"; fi
+    pane | grep -qF "ctrl-c quit, write nothing" && ok "quitting is visible at 80x24" || bad "no quit hint at 80x24"
+    tm send-keys -t e2e q
+    wait_for "Discard the unsaved answers?" 3 && tm send-keys -t e2e y
+    rc=$(exit_code)
+    [[ $rc == 130 ]] && ok "y discards: exit 130" || bad "exit code $rc, wanted 130"
+    if [[ -z $(ls -A "$RUN/run") ]]; then ok "nothing written"; else bad "files written: $(ls -A "$RUN/run")"; fi
+else
+    bad "the wizard did not start"
 fi
 
 echo "e2e-tui: $PASS passed, $FAIL failed"

@@ -31,15 +31,12 @@ pub fn review_lines(resolved: &Answers, given: &Answers) -> Vec<String> {
         "Project       {} · owner {} · cost centre {}",
         a.project.name, a.project.owner, a.project.cost_center
     )];
-    let region = facts
-        .region(&a.region)
-        .map_or(String::new(), |r| format!(" ({})", r.name));
     let nat = match a.network.nat {
-        NatMode::Auto => "auto: one per AZ in production, one in ephemeral".to_string(),
+        NatMode::Auto => "auto (per AZ in production, one in ephemeral)".to_string(),
         other => other.to_string(),
     };
     out.push(format!(
-        "Region        {}{region} · {} AZs · NAT {nat}",
+        "Region        {} · {} AZs · NAT {nat}",
         a.region, a.network.availability_zones
     ));
     out.push("Environments".to_string());
@@ -85,7 +82,7 @@ pub fn review_lines(resolved: &Answers, given: &Answers) -> Vec<String> {
             let class = if a.database.instance_class == "auto" {
                 facts.engine(engine).map_or("auto".to_string(), |f| {
                     format!(
-                        "auto ({} ephemeral, {} production)",
+                        "auto ({} / {})",
                         f.default_class.ephemeral, f.default_class.production
                     )
                 })
@@ -108,7 +105,7 @@ pub fn review_lines(resolved: &Answers, given: &Answers) -> Vec<String> {
         "Pipeline      none".to_string()
     } else {
         format!(
-            "Pipeline      {} · {}@{} · alerts to {}",
+            "Pipeline      {}\nSource        {}@{} · alerts to {}",
             a.pipeline
                 .stages
                 .iter()
@@ -124,7 +121,9 @@ pub fn review_lines(resolved: &Answers, given: &Answers) -> Vec<String> {
         AppKind::None => "App tier      none".to_string(),
         kind => format!("App tier      {kind} on port {}", a.app.port),
     });
-    out
+    out.into_iter()
+        .flat_map(|l| l.lines().map(String::from).collect::<Vec<_>>())
+        .collect()
 }
 
 /// The answers file `s` saves: `auto` values stay `auto`.

@@ -491,3 +491,159 @@ fn snapshots_of_every_screen() {
         screen(&screens[0].1, w, h);
     }
 }
+
+fn real_app(answers: Answers) -> App {
+    let setup = Setup {
+        blueprints: blueprint::source::resolve("cloudformation", &[]).unwrap(),
+        ..Setup::default()
+    };
+    App::new(answers, setup)
+}
+
+#[test]
+fn q_with_unsaved_edits_asks_before_discarding_them() {
+    // Nothing changed: q leaves at once.
+    let mut a = at(Step::Network);
+    press(&mut a, &[k(KeyCode::Char('q'))]);
+    assert!(matches!(a.exit, Some(Exit::Cancelled)));
+
+    // Changed: q asks; any other key keeps editing with the edits intact.
+    let mut a = at(Step::Network);
+    press(&mut a, &[k(KeyCode::Right)]); // 3 AZs
+    press(&mut a, &[k(KeyCode::Char('q'))]);
+    assert!(a.exit.is_none() && a.confirm_quit);
+    let text = screen(&a, 80, 24);
+    assert!(text.contains("Discard the unsaved answers?"), "{text}");
+    assert!(text.contains("y quit, write nothing") && text.contains("s save the answers"));
+    press(&mut a, &[k(KeyCode::Char('n'))]);
+    assert!(a.exit.is_none() && !a.confirm_quit);
+    assert_eq!(a.answers.network.availability_zones, 3);
+    // y discards; Esc on the first step asks the same way.
+    press(&mut a, &[k(KeyCode::Char('q')), k(KeyCode::Char('y'))]);
+    assert!(matches!(a.exit, Some(Exit::Cancelled)));
+
+    let mut a = app();
+    typed(&mut a, "x"); // typed, not yet accepted
+    press(&mut a, &[k(KeyCode::Esc)]);
+    assert!(
+        a.exit.is_none() && a.confirm_quit,
+        "Esc with typed text asks"
+    );
+    press(&mut a, &[k(KeyCode::Char('s'))]);
+    assert_eq!(a.effect, Some(Effect::Save), "s saves the answers instead");
+    assert_eq!(a.answers.project.name, "demox");
+
+    // Ctrl-C always leaves at once.
+    let mut a = at(Step::Network);
+    press(&mut a, &[k(KeyCode::Right), ctrl('c')]);
+    assert!(matches!(a.exit, Some(Exit::Cancelled)));
+}
+
+#[test]
+fn question_mark_is_typed_in_text_fields_and_f1_is_help_there() {
+    let mut a = app();
+    typed(&mut a, "?");
+    assert!(!a.help);
+    assert_eq!(a.input.as_ref().unwrap().value, "demo?");
+    for (w, h) in [(120, 40), (80, 24)] {
+        assert!(
+            screen(&a, w, h).contains("f1 help (? types ?)"),
+            "footer at {w}x{h}"
+        );
+    }
+    press(&mut a, &[k(KeyCode::F(1))]);
+    assert!(a.help);
+}
+
+#[test]
+fn quitting_is_visible_in_the_key_bar_on_every_screen_at_80x24() {
+    for step in Step::ALL {
+        let text = screen(&at(step), 80, 24);
+        assert!(
+            text.contains("ctrl-c quit, write nothing"),
+            "{step:?}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn long_problems_are_shown_whole() {
+    let mut a = app();
+    to_step(&mut a, Step::Environments);
+    enter(&mut a, 4);
+    typed(&mut a, "10.1.0.0/16");
+    enter(&mut a, 5);
+    typed(&mut a, "10.1.0.0/20");
+    enter(&mut a, 1);
+    let status = a.status.clone().unwrap();
+    assert!(status.len() > 80, "a long message: {status}");
+    let text = screen(&a, 80, 24);
+    // Every word of the message is on the screen, wrapped rather than cut.
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for word in status.split_whitespace() {
+        assert!(flat.contains(word), "{word:?} cut from:\n{text}");
+    }
+}
+
+#[test]
+fn auto_ranges_show_their_value_and_the_80x24_review_the_resolved_answers() {
+    let a = at(Step::Environments);
+    let text = screen(&a, 120, 40);
+    assert!(
+        text.contains("auto: 10.0.0.0/16") && text.contains("auto: 10.1.0.0/16"),
+        "{text}"
+    );
+    let text = screen(&at(Step::Review), 80, 24);
+    for resolved in [
+        "VPC 10.1.0.0/16 (auto)",
+        "postgres 17.11 (auto)",
+        "Answers (resolved",
+    ] {
+        assert!(text.contains(resolved), "{resolved}:\n{text}");
+    }
+}
+
+#[test]
+fn text_fields_scroll_sideways_as_they_grow() {
+    let mut a = app();
+    press(&mut a, &[k(KeyCode::Down)]); // owner
+    let long = "platform-team-with-a-very-long-name-of-its-own-that-goes-on-and-on";
+    press(&mut a, &[ctrl('u')]);
+    typed(&mut a, long);
+    for (w, h) in [(120, 40), (80, 24)] {
+        let text = screen(&a, w, h);
+        // The end of what is typed (where the cursor is) stays in view.
+        assert!(text.contains("goes-on-and-on"), "{w}x{h}:\n{text}");
+        assert!(
+            text.contains('…'),
+            "{w}x{h}: the start scrolled away:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn the_preview_follows_the_field_and_the_keys() {
+    let mut a = real_app(Answers::default());
+    to_step(&mut a, Step::Database);
+    enter(&mut a, 3); // engine, version, class: to the database name
+    let text = screen(&a, 120, 40);
+    assert!(text.contains("Preview: templates/database.yaml"), "{text}");
+    assert!(
+        text.contains("DBName: \"appdb\""),
+        "the name's place is in view:\n{text}"
+    );
+    // Typing updates the preview before Enter.
+    press(&mut a, &[ctrl('u')]);
+    typed(&mut a, "ledger");
+    let text = screen(&a, 120, 40);
+    assert!(text.contains("DBName: \"ledger\""), "{text}");
+    assert_eq!(a.answers.database.name, "appdb", "not accepted yet");
+
+    // Environments show their parameter file at the range.
+    let mut a = real_app(Answers::default());
+    to_step(&mut a, Step::Environments);
+    enter(&mut a, 9); // prod's VPC CIDR
+    let text = screen(&a, 120, 40);
+    assert!(text.contains("Preview: params/prod.json"), "{text}");
+    assert!(text.contains("\"VpcCidr\": \"10.1.0.0/16\""), "{text}");
+}

@@ -116,7 +116,8 @@ pub struct App {
     pub region_row: usize,
     /// Selected file on the review.
     pub file_row: usize,
-    pub scroll: u16,
+    /// Lines the preview is scrolled from where the focused field shows (PgUp/PgDn).
+    pub scroll: i32,
     pub preview: Preview,
     /// A message for the status line (a refused move, a saved file).
     pub status: Option<String>,
@@ -125,6 +126,10 @@ pub struct App {
     /// Set when the wizard has finished; the loop then leaves.
     pub exit: Option<Exit>,
     pub effect: Option<Effect>,
+    /// The answers the wizard started from: quitting with others asks first.
+    pub initial: Answers,
+    /// `q` was pressed with unsaved edits; the next key decides.
+    pub confirm_quit: bool,
     /// Answers the preview was last rendered from.
     rendered: Option<Answers>,
 }
@@ -132,6 +137,8 @@ pub struct App {
 impl App {
     pub fn new(answers: Answers, setup: Setup) -> Self {
         let mut app = App {
+            initial: answers.clone(),
+            confirm_quit: false,
             answers,
             setup,
             step: Step::Project,
@@ -185,10 +192,25 @@ impl App {
         c
     }
 
+    /// Whether leaving now would lose edits: answers changed since the start,
+    /// or text typed in the focused field and not yet accepted.
+    pub fn unsaved(&self) -> bool {
+        if self.answers != self.initial {
+            return true;
+        }
+        match (self.slot(), &self.input) {
+            (Some(slot), Some(input)) if slot.field.kind() == Kind::Text => {
+                input.value != fields::text(&self.answers, slot)
+            }
+            _ => false,
+        }
+    }
+
     /// Prepares the focused field for editing.
     pub fn enter_field(&mut self) {
         self.input = None;
         self.option = 0;
+        self.scroll = 0;
         if let Some(slot) = self.slot() {
             match slot.field.kind() {
                 Kind::Text => self.input = Some(Input::new(fields::text(&self.answers, slot))),
@@ -232,11 +254,31 @@ impl App {
 
     /// Re-renders the preview when the answers changed since the last render.
     pub fn refresh(&mut self) {
-        if self.rendered.as_ref() == Some(&self.answers) {
+        let answers = self.answers.clone();
+        self.render_preview(answers);
+    }
+
+    /// Re-renders the preview with the text being typed, when it is a valid
+    /// value, so the preview follows the keys before the field is accepted.
+    pub fn refresh_typed(&mut self) {
+        let (Some(slot), Some(input)) = (self.slot(), self.input.as_ref()) else {
+            return;
+        };
+        if slot.field.kind() != Kind::Text
+            || fields::check(&self.answers, slot, &input.value).is_err()
+        {
             return;
         }
-        self.rendered = Some(self.answers.clone());
-        self.preview = match crate::ui::resolve(&self.answers) {
+        let mut next = self.answers.clone();
+        fields::set_text(&mut next, slot, &input.value.clone());
+        self.render_preview(next);
+    }
+
+    fn render_preview(&mut self, answers: Answers) {
+        if self.rendered.as_ref() == Some(&answers) {
+            return;
+        }
+        self.preview = match crate::ui::resolve(&answers) {
             Ok(loaded) => match blueprint::render(&loaded, &self.setup.blueprints) {
                 Ok(plan) => Preview::Ready {
                     loaded: Box::new(loaded),
@@ -247,8 +289,17 @@ impl App {
             Err(Error::InvalidAnswers(diags)) => Preview::Invalid(diags),
             Err(e) => Preview::Failed(e.to_string()),
         };
+        self.rendered = Some(answers);
         let files = self.files().len();
         self.file_row = self.file_row.min(files.saturating_sub(1));
+    }
+
+    /// The resolved answers of the preview, when they are valid: what `auto` became.
+    pub fn resolved(&self) -> Option<&Answers> {
+        match &self.preview {
+            Preview::Ready { loaded, .. } => Some(&loaded.answers),
+            _ => None,
+        }
     }
 
     pub fn plan(&self) -> Option<&Plan> {
@@ -269,7 +320,8 @@ impl App {
             .unwrap_or_default()
     }
 
-    /// The file the preview pane shows: the review's selection, or the one this step shapes most.
+    /// The file the preview pane shows: the review's selection, or the part of
+    /// the project the focused field shapes.
     pub fn preview_path(&self) -> Option<String> {
         let files = self.files();
         if self.step == Step::Review {
@@ -280,14 +332,18 @@ impl App {
             .and_then(|s| self.answers.environments.get(s.env))
             .map(|e| e.name.clone())
             .unwrap_or_default();
-        let wanted = match self.step {
-            Step::Project => "README.md".to_string(),
-            Step::Region | Step::Network => "templates/network.yaml".into(),
-            Step::Environments => format!("params/{env}.json"),
-            Step::Database => "templates/database.yaml".into(),
-            Step::Pipeline => "templates/pipeline.yaml".into(),
-            Step::App => "templates/app.yaml".into(),
-            Step::Review => unreachable!(),
+        let wanted = match self.slot().map(|s| s.field) {
+            Some(Field::EnvApproval) => "templates/pipeline.yaml".to_string(),
+            Some(Field::EnvAccount) => "params/pipeline.json".to_string(),
+            _ => match self.step {
+                Step::Project => "README.md".to_string(),
+                Step::Region | Step::Network => "templates/network.yaml".into(),
+                Step::Environments => format!("params/{env}.json"),
+                Step::Database => "templates/database.yaml".into(),
+                Step::Pipeline => "templates/pipeline.yaml".into(),
+                Step::App => "templates/app.yaml".into(),
+                Step::Review => unreachable!(),
+            },
         };
         files
             .iter()
@@ -295,6 +351,54 @@ impl App {
             .or_else(|| files.iter().find(|(p, _)| p.starts_with("templates/")))
             .or_else(|| files.iter().find(|(p, _)| p == ".stackwright/answers.yaml"))
             .map(|(p, _)| p.clone())
+    }
+
+    /// Text to look for in the previewed file: where the focused field shows.
+    /// The typed value first, then the key the field sets.
+    pub fn preview_anchors(&self) -> Vec<String> {
+        let Some(slot) = self.slot() else {
+            return Vec::new();
+        };
+        let value = match (&self.input, slot.field.kind()) {
+            (Some(i), Kind::Text) => i.value.clone(),
+            _ => fields::text(&self.answers, slot),
+        };
+        let keys: &[&str] = match slot.field {
+            Field::Azs => &["AvailabilityZone:"],
+            Field::Nat => &["AWS::EC2::NatGateway"],
+            Field::Endpoints => &["VpcEndpointType"],
+            Field::TrustedCidrs | Field::AllowPublic => &["SecurityGroupIngress"],
+            Field::EnvProfile => &["\"MultiAZ\"", "\"NatMode\""],
+            Field::EnvCidr => &["\"VpcCidr\""],
+            Field::EnvApproval => &["Approval"],
+            Field::Engine => &["Engine:"],
+            Field::Version => &["EngineVersion:"],
+            Field::Class => &["DbInstanceClass", "DBInstanceClass"],
+            Field::DbName => &["DBName:"],
+            Field::Stages => &["Stages:"],
+            Field::Repository => &["FullRepositoryId:"],
+            Field::Branch => &["BranchName:"],
+            Field::Email => &["Endpoint:"],
+            Field::Port => &["Port"],
+            _ => &[],
+        };
+        let by_value = matches!(slot.field.kind(), Kind::Text) && value.len() >= 3;
+        by_value
+            .then_some(value)
+            .into_iter()
+            .chain(keys.iter().map(|k| k.to_string()))
+            .collect()
+    }
+
+    /// The line the preview starts at: a little above the focused field's place.
+    pub fn preview_focus_line(&self, text: &str) -> usize {
+        if self.step == Step::Review {
+            return 0;
+        }
+        self.preview_anchors()
+            .iter()
+            .find_map(|a| text.lines().position(|l| l.contains(a.as_str())))
+            .map_or(0, |line| line.saturating_sub(3))
     }
 
     pub fn preview_text(&self) -> Result<(String, String), String> {

@@ -81,6 +81,7 @@ macro_rules! b {
 pub const BINDINGS: &[Binding] = &[
     b!(Review, [KeyCode::Enter, NONE], "enter", Accept, "write the project", true),
     b!(Review, [KeyCode::Char('s'), NONE], "s", Save, "save answers only", true),
+    b!(Typing, [KeyCode::F(1), NONE], "f1", Help, "help (? types ?)", true),
     b!(Global, [KeyCode::Enter, NONE], "enter", Accept, "accept, next", true),
     b!(Global, [KeyCode::Esc, NONE], "esc", Back, "back a step", true),
     b!(Global, [KeyCode::Tab, NONE; KeyCode::Down, NONE], "tab/↓", NextField, "next field", false),

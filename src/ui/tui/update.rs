@@ -38,6 +38,25 @@ fn key(app: &mut App, k: KeyEvent) {
         app.help = false;
         return;
     }
+    if ctrl_c {
+        // Ctrl-C always leaves at once, edits or not.
+        app.exit = Some(Exit::Cancelled);
+        return;
+    }
+    if app.confirm_quit {
+        app.confirm_quit = false;
+        app.status = None;
+        match k.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => app.exit = Some(Exit::Cancelled),
+            KeyCode::Char('s') | KeyCode::Char('S') => {
+                if commit(app) {
+                    app.effect = Some(Effect::Save);
+                }
+            }
+            _ => app.status = Some("kept editing; nothing was lost".into()),
+        }
+        return;
+    }
     app.status = None;
     match keys::action(k, &app.contexts()) {
         Some(a) => act(app, a),
@@ -57,7 +76,7 @@ fn key(app: &mut App, k: KeyEvent) {
 fn act(app: &mut App, a: Action) {
     let kind = app.kind();
     match a {
-        Action::Quit => app.exit = Some(Exit::Cancelled),
+        Action::Quit => quit(app),
         Action::Help => app.help = true,
         Action::Back => back(app),
         Action::Accept => accept(app),
@@ -138,8 +157,10 @@ fn act(app: &mut App, a: Action) {
                     _ => *i = Input::default(),
                 }
             }
-            if kind == Some(Kind::Search) {
-                app.region_row = 0;
+            match kind {
+                Some(Kind::Search) => app.region_row = 0,
+                Some(Kind::Text) => app.refresh_typed(),
+                _ => {}
             }
         }
     }
@@ -159,9 +180,20 @@ fn step_index(i: usize, n: usize, forward: bool, wrap: bool) -> usize {
 fn type_text(app: &mut App, text: &str) {
     if let Some(i) = app.input.as_mut() {
         i.insert(text);
-        if app.kind() == Some(Kind::Search) {
-            app.region_row = 0;
+        match app.kind() {
+            Some(Kind::Search) => app.region_row = 0,
+            Some(Kind::Text) => app.refresh_typed(),
+            _ => {}
         }
+    }
+}
+
+/// Leaves, or with unsaved edits asks first (y quits, s saves, any other key stays).
+fn quit(app: &mut App) {
+    if app.unsaved() {
+        app.confirm_quit = true;
+    } else {
+        app.exit = Some(Exit::Cancelled);
     }
 }
 
@@ -250,7 +282,7 @@ fn next_step(app: &mut App) {
 
 fn back(app: &mut App) {
     match app.step.index() {
-        0 => app.exit = Some(Exit::Cancelled),
+        0 => quit(app),
         i => goto(app, Step::ALL[i - 1]),
     }
 }

@@ -55,10 +55,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
+    let (status, hints) = footer_lines(app, area.width as usize);
+    let footer_height = (status.len() + hints.len()).min(area.height as usize / 3) as u16;
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(2),
+        Constraint::Length(footer_height.max(2)),
     ])
     .areas(area);
     draw_header(frame, app, header);
@@ -80,7 +82,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             draw_form(frame, app, main);
         }
     }
-    draw_footer(frame, app, footer);
+    draw_footer(frame, status, hints, footer);
     if app.help {
         draw_help(frame, area);
     }
@@ -179,25 +181,26 @@ fn draw_form(frame: &mut Frame, app: &App, area: Rect) {
         let label_style = if focused { bold() } else { Style::new() };
         match slot.field.kind() {
             Kind::Text => {
+                let room = width.saturating_sub(LABEL).max(4);
                 let (value, style) = match (&app.input, focused) {
                     (Some(i), true) => {
-                        cursor = Some((
-                            lines.len(),
-                            LABEL + i.value[..byte(&i.value, i.cursor)].chars().count(),
-                        ));
-                        (i.value.clone(), Style::new())
+                        // Long values scroll sideways with the cursor in view.
+                        let (shown, col) = crate::ui::prompt::window(&i.value, i.cursor, room);
+                        cursor = Some((lines.len(), LABEL + col));
+                        (shown, Style::new())
                     }
                     _ => {
                         let v = fields::text(a, slot);
-                        if v.is_empty() {
-                            (fields::placeholder(slot.field).to_string(), dim())
+                        if v.chars().count() > room {
+                            let cut: String = v.chars().take(room - 1).collect();
+                            (format!("{cut}…"), Style::new())
                         } else {
                             (v, Style::new())
                         }
                     }
                 };
-                let value = if focused && value.is_empty() {
-                    Span::styled(fields::placeholder(slot.field), dim())
+                let value = if value.is_empty() {
+                    Span::styled(auto_value(app, slot), dim())
                 } else {
                     Span::styled(value, style)
                 };
@@ -325,8 +328,19 @@ fn draw_form(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
 }
 
-fn byte(s: &str, chars: usize) -> usize {
-    s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i)
+/// What an empty text field stands for: for a VPC range, the one it gets.
+fn auto_value(app: &App, slot: Slot) -> String {
+    let assigned = match slot.field {
+        Field::EnvCidr => app
+            .resolved()
+            .and_then(|r| r.environments.get(slot.env))
+            .and_then(|e| e.vpc_cidr.clone()),
+        _ => None,
+    };
+    match assigned {
+        Some(cidr) => format!("auto: {cidr}"),
+        None => fields::placeholder(slot.field).to_string(),
+    }
 }
 
 fn multi_lines(app: &App, slot: Slot, width: usize, lines: &mut Vec<Line<'static>>) {
@@ -363,21 +377,36 @@ fn multi_lines(app: &App, slot: Slot, width: usize, lines: &mut Vec<Line<'static
 }
 
 fn draw_preview(frame: &mut Frame, app: &App, area: Rect) {
-    let (title, text, style) = match app.preview_text() {
-        Ok((path, text)) => (format!(" Preview: {path} "), text, Style::new()),
-        Err(msg) => (" Preview ".to_string(), msg, fg(Color::Red)),
+    let (title, text, style, focus) = match app.preview_text() {
+        Ok((path, text)) => {
+            let focus = app.preview_focus_line(&text);
+            (format!(" Preview: {path} "), text, Style::new(), focus)
+        }
+        Err(msg) => (" Preview ".to_string(), msg, fg(Color::Red), 0),
     };
+    let block = Block::bordered().title(Line::from(title));
+    let inner = block.inner(area);
+    let width = inner.width.max(1) as usize;
+    // Long lines wrap; when the focused field's place is below the fold the
+    // view starts a little above it (counted in wrapped rows), and PgUp/PgDn
+    // move from there.
+    let rows = |l: &str| l.chars().count().div_ceil(width).max(1);
+    let anchor: usize = text.lines().take(focus + 3).map(rows).sum();
+    let start = if focus == 0 || anchor < inner.height as usize {
+        0
+    } else {
+        text.lines().take(focus).map(rows).sum()
+    };
+    let total: usize = text.lines().map(rows).sum();
+    let offset = (start as i64 + i64::from(app.scroll)).clamp(0, total.saturating_sub(1) as i64);
     let lines: Vec<Line> = text
         .lines()
         .map(|l| Line::styled(l.to_string(), style))
         .collect();
-    let block = Block::bordered().title(Line::from(title));
-    let para = Paragraph::new(lines).block(block).scroll((app.scroll, 0));
-    let para = if style == Style::new() {
-        para
-    } else {
-        para.wrap(Wrap { trim: false })
-    };
+    let para = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((offset.min(i64::from(u16::MAX)) as u16, 0));
     frame.render_widget(para, area);
 }
 
@@ -506,8 +535,46 @@ fn draw_review(frame: &mut Frame, app: &App, area: Rect) {
     }
 
     let files = app.files();
-    let [list, preview] =
-        Layout::vertical([Constraint::Percentage(40), Constraint::Fill(1)]).areas(right);
+    let (list, preview) = if summary.is_some() {
+        let [list, preview] =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Fill(1)]).areas(right);
+        (list, Some(preview))
+    } else {
+        // Narrow: the resolved answers first, then the files (no preview pane).
+        let lines: Vec<Line> = match app.resolved() {
+            Some(r) => crate::ui::review_lines(r, a)
+                .into_iter()
+                .flat_map(|l| wrap_keep_indent(&l, right.width.saturating_sub(2) as usize))
+                .map(Line::raw)
+                .collect(),
+            None => app
+                .step_problems(Step::Review)
+                .into_iter()
+                .chain(match &app.preview {
+                    Preview::Invalid(d) => d.iter().collect::<Vec<_>>(),
+                    _ => Vec::new(),
+                })
+                .map(|d| Line::styled(format!("✗ {}", problem_line(d)), fg(Color::Red)))
+                .collect(),
+        };
+        let want = (lines.len() as u16 + 2).min(right.height.saturating_sub(3));
+        let [answers, list] =
+            Layout::vertical([Constraint::Length(want), Constraint::Fill(1)]).areas(right);
+        let overflow = lines.len().saturating_sub(want.saturating_sub(2) as usize);
+        let title = if overflow > 0 {
+            " Answers (resolved; pgup/pgdn scroll) "
+        } else {
+            " Answers (resolved) "
+        };
+        let offset = app.scroll.clamp(0, overflow as i32) as u16;
+        frame.render_widget(
+            Paragraph::new(lines)
+                .scroll((offset, 0))
+                .block(Block::bordered().title(Line::from(title))),
+            answers,
+        );
+        (list, None)
+    };
     let total: usize = files.iter().map(|(_, b)| b).sum();
     let title = match app.plan() {
         Some(p) => format!(
@@ -547,7 +614,30 @@ fn draw_review(frame: &mut Frame, app: &App, area: Rect) {
         Paragraph::new(lines).block(Block::bordered().title(Line::from(title))),
         list,
     );
-    draw_preview(frame, app, preview);
+    if let Some(preview) = preview {
+        draw_preview(frame, app, preview);
+    }
+}
+
+/// Wraps a review line (a 14-column key, then the value), continuing under the value.
+fn wrap_keep_indent(text: &str, width: usize) -> Vec<String> {
+    const KEY: usize = 14;
+    let split = text.char_indices().nth(KEY).map_or(text.len(), |(i, _)| i);
+    let (key, value) = text.split_at(split);
+    if value.trim().is_empty() {
+        return vec![text.to_string()];
+    }
+    wrap(value, width.saturating_sub(KEY))
+        .into_iter()
+        .enumerate()
+        .map(|(k, l)| {
+            if k == 0 {
+                format!("{key}{l}")
+            } else {
+                format!("{:KEY$}{l}", "")
+            }
+        })
+        .collect()
 }
 
 fn draw_done(frame: &mut Frame, done: &Exit, area: Rect) {
@@ -578,26 +668,70 @@ fn draw_done(frame: &mut Frame, done: &Exit, area: Rect) {
     );
 }
 
-fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
-    let [status, hints] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-    if let Some(s) = &app.status {
-        frame.render_widget(
-            Paragraph::new(Line::styled(format!(" {s}"), fg(Color::Red))),
-            status,
-        );
+/// The footer: the status (wrapped, never cut) and the key hints, wrapped
+/// so every hint (quitting included) stays visible on narrow terminals.
+fn footer_lines(app: &App, width: usize) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+    let width = width.max(10);
+    let mut status: Vec<Line> = Vec::new();
+    let quit_question = "Discard the unsaved answers?";
+    if app.confirm_quit {
+        status.push(Line::styled(format!(" {quit_question}"), fg(Color::Yellow)));
+    } else if let Some(s) = &app.status {
+        for l in wrap(s, width.saturating_sub(2)) {
+            status.push(Line::styled(format!(" {l}"), fg(Color::Red)));
+        }
+    } else {
+        status.push(Line::raw(""));
     }
     let ctx = app.contexts();
-    let mut spans = vec![Span::raw(" ")];
-    if ctx == [Context::Modal] {
-        spans.push(Span::styled("any key", bold()));
-        spans.push(Span::raw(" close"));
+    let mut items: Vec<(String, String)> = Vec::new();
+    if app.confirm_quit {
+        items.extend([
+            ("y".to_string(), "quit, write nothing".to_string()),
+            ("s".to_string(), "save the answers".to_string()),
+            ("any other key".to_string(), "keep editing".to_string()),
+        ]);
+    } else {
+        if ctx == [Context::Modal] {
+            items.push(("any key".into(), "close".into()));
+        }
+        for (label, what) in keys::hints(&ctx) {
+            items.push((label.to_string(), what.to_string()));
+        }
     }
-    for (label, what) in keys::hints(&ctx) {
+    let mut hints: Vec<Line> = Vec::new();
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for (label, what) in items {
+        let len = label.chars().count() + what.chars().count() + 3;
+        if used + len > width && used > 1 {
+            hints.push(Line::from(std::mem::take(&mut spans)));
+            spans.push(Span::raw(" "));
+            used = 1;
+        }
         spans.push(Span::styled(label, bold()));
         spans.push(Span::raw(format!(" {what}  ")));
+        used += len;
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), hints);
+    hints.push(Line::from(spans));
+    (status, hints)
+}
+
+fn draw_footer(
+    frame: &mut Frame,
+    status: Vec<Line<'static>>,
+    hints: Vec<Line<'static>>,
+    area: Rect,
+) {
+    // When space is short the hints keep their lines and the status gives way.
+    let hint_rows = (hints.len() as u16).min(area.height);
+    let [status_area, hints_area] = Layout::vertical([
+        Constraint::Length(area.height - hint_rows),
+        Constraint::Length(hint_rows),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(status), status_area);
+    frame.render_widget(Paragraph::new(hints), hints_area);
 }
 
 fn draw_help(frame: &mut Frame, area: Rect) {
