@@ -448,12 +448,6 @@ def makefile_deploys():
             if not line.lstrip().startswith("#") and re.search(r"cloudformation deploy\b", line)]
 
 
-def deployment_bucket_name():
-    m = re.search(r"^deployment_bucket = (.*)$", "\n".join(logical_lines(MAKEFILE)), re.M)
-    assert m, "Makefile has no deployment_bucket definition"
-    return m.group(1)
-
-
 def test_dep_01_every_makefile_deploy_goes_through_the_deployment_bucket():
     deploys = makefile_deploys()
     assert deploys, "the Makefile runs no aws cloudformation deploy"
@@ -462,18 +456,23 @@ def test_dep_01_every_makefile_deploy_goes_through_the_deployment_bucket():
         "deployed inline (no --s3-bucket), so any template over 51,200 bytes is refused:\n" + "\n".join(inline)
     assert len(inline) == 1, f"exactly the bootstrap deploy may be inline, found {len(inline)}"
     for d in deploys:
-        if d in inline:
-            continue
-        assert re.search(r'--s3-bucket "\$\$bucket" --s3-prefix \$\(2\)', d), f"no bucket and per-stack prefix: {d}"
-        assert "$(deployment_bucket)" in d, f"$$bucket is not set from the deployment bucket here: {d}"
-    bucket = deployment_bucket_name()
-    assert "bucket=$(PROJECT)-deploy-$$account-$(REGION);" in bucket
-    assert "sts get-caller-identity" in bucket and "head-bucket" in bucket and "make bootstrap" in bucket
+        if d not in inline:
+            assert "--s3-bucket $(DEPLOY_BUCKET) --s3-prefix $(2)" in d, f"no deployment bucket and per-stack prefix: {d}"
+    assert re.search(r"^DEPLOY_BUCKET = \$\(PROJECT\)-deploy-\$\(ACCOUNT_ID\)-\$\(REGION\)$", MAKEFILE, re.M)
+    assert re.search(r"^ACCOUNT_ID = .*sts get-caller-identity", MAKEFILE, re.M)
     assert re.search(r"^BOOTSTRAP_TEMPLATE := templates/bootstrap.yaml$", MAKEFILE, re.M)
-    # Every stack of every environment and the pipeline is deployed through the one macro.
-    calls = re.findall(r"\$\(call deploy_stack,", MAKEFILE)
+    require = MAKEFILE[MAKEFILE.index("define require_bucket"):]
+    assert "head-bucket" in require and "make bootstrap" in require.split("endef")[0]
+    # Every recipe that deploys checks for the bucket first, so a missing one stops before any stack.
+    calls = 0
+    for target in make_targets():
+        body = recipe(target)
+        if "$(call deploy_stack," in body:
+            calls += body.count("$(call deploy_stack,")
+            assert "$(call require_bucket)" in body.split("$(call deploy_stack,")[0], \
+                f"{target} deploys before checking the deployment bucket"
     wanted = sum(len(env_stack_names(env)) for env in env_names())
-    assert len(calls) >= wanted, f"{len(calls)} deploy_stack calls for {wanted} environment stacks"
+    assert calls >= wanted, f"{calls} deploy_stack calls for {wanted} environment stacks"
 
 
 def test_dep_01_documented_deploy_commands_pass_the_deployment_bucket():
