@@ -8,7 +8,13 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
-const ASSETS: &[&str] = &["regions", "engines", "endpoints", "controls"];
+const ASSETS: &[&str] = &[
+    "regions",
+    "engines",
+    "endpoints",
+    "controls",
+    "handler_permissions",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=blueprints");

@@ -3,6 +3,7 @@
 //! touches the target directory.
 
 pub mod context;
+mod handlers;
 pub mod manifest;
 pub mod source;
 
@@ -309,6 +310,7 @@ fn new_tera(a: &Answers) -> Tera {
     tera.register_filter("md", |s: &str, _: Kwargs, _: &State| escape_markdown(s));
     tera.register_filter("sh", |s: &str, _: Kwargs, _: &State| shell_quote(s));
     tera.register_filter("pascal", |s: &str, _: Kwargs, _: &State| context::pascal(s));
+    handlers::register(&mut tera);
 
     let fixed = fixed_tags(a);
     let list_tags = fixed.clone();
