@@ -23,6 +23,27 @@ pub struct Context {
     pub app: AppCtx,
     /// Whether any environment lives in an account other than the pipeline's.
     pub cross_account: bool,
+    /// Resources the stacks keep when they are deleted (DeletionPolicy Retain or
+    /// Snapshot), for the README's "what stays after destroy" list.
+    pub retained: Vec<RetainedCtx>,
+}
+
+/// One resource that outlives its stack.
+#[derive(Debug, Clone, Serialize)]
+pub struct RetainedCtx {
+    /// Stack name suffix (`security` for `<project>-<env>-security`).
+    pub stack: String,
+    pub logical_id: String,
+    pub resource_type: String,
+    /// `Retain` or `Snapshot`.
+    pub policy: String,
+    /// True when only the environment that owns its account's singletons has it.
+    pub trail_owner_only: bool,
+    /// How the physical name is formed (every one carries a piece of the stack id or
+    /// is generated, so a re-created stack never collides with what was kept).
+    pub name: String,
+    /// How to remove it once it is no longer needed.
+    pub removal: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +98,19 @@ pub struct EnvCtx {
     pub noncurrent_expiration_days: u32,
     pub db_instance_class: String,
     pub alarm: AlarmCtx,
+    /// Name of the environment that owns the account-level singletons (the
+    /// CloudTrail trail, its bucket, log group and CIS alarms) of this
+    /// environment's account: the first production-profile environment in
+    /// promotion order in that account, else the account's first environment.
+    /// Environments without an account_id share the pipeline's account.
+    pub trail_owner: String,
+    /// Whether this environment is that owner.
+    pub owns_account_trail: bool,
+    /// Database audit logging (MySQL audit plugin, Aurora MySQL server_audit,
+    /// pgaudit): on for production-profile environments, and everywhere when
+    /// `project.tags` classifies the data as confidential or restricted
+    /// (`data-class` or `data-classification`).
+    pub audit_logging: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -137,6 +171,8 @@ pub struct DatabaseCtx {
     /// `postgres` or `mysql`.
     pub family: String,
     pub version: String,
+    /// Major version as RDS option groups name it: `8.4` for MySQL 8.4.x, `17` for 17.x.
+    pub major_version: String,
     /// DB (cluster) parameter group family, e.g. `postgres16`.
     pub parameter_group_family: String,
     pub port: u16,
@@ -213,6 +249,14 @@ impl Context {
         let azs = usize::from(a.network.availability_zones);
         let engine = f.engine(a.database.engine);
 
+        let confidential = ["data-class", "data-classification"].iter().any(|k| {
+            a.project.tags.get(*k).is_some_and(|v| {
+                matches!(
+                    v.to_ascii_lowercase().as_str(),
+                    "confidential" | "restricted"
+                )
+            })
+        });
         let environments = a
             .environments
             .iter()
@@ -262,6 +306,9 @@ impl Context {
                     noncurrent_transition_days: 30,
                     noncurrent_expiration_days: if production { 365 } else { 90 },
                     db_instance_class: db_class,
+                    trail_owner: trail_owner(a, index),
+                    owns_account_trail: trail_owner(a, index) == e.name,
+                    audit_logging: production || confidential,
                     alarm: AlarmCtx {
                         cpu_percent: if production { 80 } else { 90 },
                         free_storage_bytes: if production {
@@ -358,6 +405,7 @@ impl Context {
                 }
                 .into(),
                 version: a.database.version.clone(),
+                major_version: major_version(a.database.engine, &a.database.version),
                 parameter_group_family: e.family_for(&a.database.version).to_string(),
                 port: e.port,
                 log_exports: e.log_exports.clone(),
@@ -373,6 +421,7 @@ impl Context {
                 aurora: false,
                 family: String::new(),
                 version: String::new(),
+                major_version: String::new(),
                 parameter_group_family: String::new(),
                 port: 0,
                 log_exports: Vec::new(),
@@ -430,6 +479,202 @@ impl Context {
                 port: a.app.port,
             },
             cross_account: a.environments.iter().any(|e| e.account_id.is_some()),
+            retained: retained(a),
         }
+    }
+}
+
+/// `8.4` for MySQL 8.4.11 and `8.0` for Aurora MySQL 8.0.mysql_aurora.3.13.0 (two
+/// parts); `17` for PostgreSQL 17.11 (one part).
+pub fn major_version(engine: Engine, version: &str) -> String {
+    let parts = if matches!(engine, Engine::Mysql | Engine::AuroraMysql) {
+        2
+    } else {
+        1
+    };
+    version.split('.').take(parts).collect::<Vec<_>>().join(".")
+}
+
+/// The environment owning the account-level singletons of environment `index`'s
+/// account. A production-profile environment is preferred: destroying an
+/// ephemeral one must not take the account's audit trail with it.
+pub fn trail_owner(a: &Answers, index: usize) -> String {
+    let account = &a.environments[index].account_id;
+    let same: Vec<_> = a
+        .environments
+        .iter()
+        .filter(|e| &e.account_id == account)
+        .collect();
+    same.iter()
+        .find(|e| e.profile == Profile::Production)
+        .or(same.first())
+        .map(|e| e.name.clone())
+        .expect("the environment itself is in its account")
+}
+
+/// What the environment stacks keep after `make destroy`, in stack order.
+fn retained(a: &Answers) -> Vec<RetainedCtx> {
+    let item =
+        |stack: &str, id: &str, ty: &str, policy: &str, owner: bool, name: &str, removal: &str| {
+            RetainedCtx {
+                stack: stack.into(),
+                logical_id: id.into(),
+                resource_type: ty.into(),
+                policy: policy.into(),
+                trail_owner_only: owner,
+                name: name.into(),
+                removal: removal.into(),
+            }
+        };
+    let p = &a.project.name;
+    let mut out = vec![
+        item("security", "Key", "AWS::KMS::Key", "Retain", false,
+            "generated key id (alias alias/<project>-<env> is deleted with the stack)",
+            "after every log, trail file and snapshot it encrypts is gone: aws kms schedule-key-deletion --key-id <id> --pending-window-in-days 30"),
+        item("security", "AccessLogsBucket", "AWS::S3::Bucket", "Retain", false,
+            &format!("{p}-<env>-access-<account>-<stack id piece>"),
+            "empty every object version, then aws s3api delete-bucket --bucket <name>"),
+        item("security", "TrailBucket", "AWS::S3::Bucket", "Retain", true,
+            &format!("{p}-<env>-trail-<account>-<stack id piece>"),
+            "once the audit retention period is over: empty every object version, then aws s3api delete-bucket --bucket <name>"),
+        item("security", "TrailLogGroup", "AWS::Logs::LogGroup", "Retain", true,
+            &format!("/{p}/<env>/cloudtrail-<stack id piece>"),
+            "aws logs delete-log-group --log-group-name <name>"),
+        item("network", "FlowLogGroup", "AWS::Logs::LogGroup", "Retain", false,
+            "generated by CloudFormation",
+            "aws logs delete-log-group --log-group-name <name>"),
+    ];
+    if a.database.engine != Engine::None {
+        let aurora = matches!(
+            a.database.engine,
+            Engine::AuroraPostgresql | Engine::AuroraMysql
+        );
+        let (id, ty, snap) = if aurora {
+            (
+                "DbCluster",
+                "AWS::RDS::DBCluster",
+                "aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier <id>",
+            )
+        } else {
+            (
+                "DbInstance",
+                "AWS::RDS::DBInstance",
+                "aws rds delete-db-snapshot --db-snapshot-identifier <id>",
+            )
+        };
+        out.push(item(
+            "database",
+            id,
+            ty,
+            "Snapshot",
+            false,
+            "final snapshot of <project>-<env>-db-<stack id piece>",
+            snap,
+        ));
+        let prefix = if aurora { "cluster" } else { "instance" };
+        let exports = facts()
+            .engine(a.database.engine)
+            .map(|e| e.log_exports.clone())
+            .unwrap_or_default();
+        for log in exports {
+            out.push(item(
+                "database",
+                &format!("DbLogGroup{}", pascal(&log)),
+                "AWS::Logs::LogGroup",
+                "Retain",
+                false,
+                &format!("/aws/rds/{prefix}/{p}-<env>-db-<stack id piece>/{log}"),
+                "aws logs delete-log-group --log-group-name <name>",
+            ));
+        }
+    }
+    if matches!(a.database.engine, Engine::Mysql | Engine::AuroraMysql) {
+        let prefix = if a.database.engine == Engine::AuroraMysql {
+            "cluster"
+        } else {
+            "instance"
+        };
+        out.push(item(
+            "database",
+            "DbLogGroupAudit",
+            "AWS::Logs::LogGroup",
+            "Retain",
+            false,
+            &format!(
+                "/aws/rds/{prefix}/{p}-<env>-db-<stack id piece>/audit (where audit logging is on)"
+            ),
+            "aws logs delete-log-group --log-group-name <name>",
+        ));
+    }
+    match a.app.kind {
+        AppKind::None => {}
+        kind => {
+            let name = if kind == AppKind::Lambda {
+                format!("/aws/lambda/{p}-<env>-app-<stack id piece>")
+            } else {
+                format!("/{p}/<env>/app-<stack id piece>")
+            };
+            out.push(item(
+                "app",
+                "AppLogGroup",
+                "AWS::Logs::LogGroup",
+                "Retain",
+                false,
+                &name,
+                "aws logs delete-log-group --log-group-name <name>",
+            ));
+            if kind == AppKind::Lambda {
+                out.push(item(
+                    "app",
+                    "DeadLetterQueue",
+                    "AWS::SQS::Queue",
+                    "Retain",
+                    false,
+                    "generated by CloudFormation",
+                    "replay or discard its messages, then aws sqs delete-queue --queue-url <url>",
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::model::Environment;
+
+    fn env(name: &str, profile: Profile, account: Option<&str>) -> Environment {
+        Environment {
+            name: name.into(),
+            profile,
+            approval: false,
+            account_id: account.map(String::from),
+            vpc_cidr: None,
+        }
+    }
+
+    #[test]
+    fn trail_owner_is_the_accounts_first_production_environment_else_its_first() {
+        let mut a = Answers::default();
+        a.environments = vec![
+            env("dev", Profile::Ephemeral, None),
+            env("qa", Profile::Ephemeral, Some("111122223333")),
+            env("prod", Profile::Production, None),
+            env("perf", Profile::Ephemeral, Some("111122223333")),
+        ];
+        let owners: Vec<String> = (0..4).map(|i| trail_owner(&a, i)).collect();
+        assert_eq!(owners, ["prod", "qa", "prod", "qa"]);
+    }
+
+    #[test]
+    fn option_group_major_versions() {
+        assert_eq!(major_version(Engine::Mysql, "8.4.11"), "8.4");
+        assert_eq!(
+            major_version(Engine::AuroraMysql, "8.0.mysql_aurora.3.13.0"),
+            "8.0"
+        );
+        assert_eq!(major_version(Engine::Postgres, "17.11"), "17");
+        assert_eq!(major_version(Engine::AuroraPostgresql, "16.15"), "16");
     }
 }

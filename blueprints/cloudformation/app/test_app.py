@@ -7,11 +7,13 @@ for app.kind = {{ app.kind }}; only that kind's controls are claimed and tested.
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from helpers import answers, as_list, env_names, one, params, resources, stack_params, statements, template, template_names, walk
 
+ROOT = Path(__file__).resolve().parents[2]
 TPL = template("app")
 RES = TPL["Resources"]
 PROJECT = answers()["project"]["name"]
@@ -129,7 +131,8 @@ def test_sec_07_app_log_group_retention_and_environment_key():
         assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
         assert props["KmsKeyId"] == export("security", "KmsKeyArn"), name
         assert group["DeletionPolicy"] == "Retain" and group["UpdateReplacePolicy"] == "Retain", name
-        assert PROJECT in props["LogGroupName"]["Fn::Sub"] and "${EnvironmentName}" in props["LogGroupName"]["Fn::Sub"]
+        text = props["LogGroupName"]["Fn::Sub"][0]
+        assert PROJECT in text and "${EnvironmentName}" in text, name
     for env in production_envs():
         assert int(env_value(env, "LogRetentionDays")) >= 365, f"{env} is production: keep logs a year"
     for env in ephemeral_envs():
@@ -283,6 +286,32 @@ def test_app_01_fleet_size_follows_the_profile():
     assert ASG["MinSize"] == {"Ref": "MinSize"} and ASG["DesiredCapacity"] == {"Ref": "DesiredCapacity"}
 
 
+def test_mon_04_auto_scaling_reports_launch_and_terminate_errors():
+    topic = export("security", "AlertTopicArn")
+    configs = ASG.get("NotificationConfigurations", [])
+    assert [c["TopicARN"] for c in configs] == [topic], "Auto Scaling errors must reach the alert topic"
+    kinds = set(configs[0]["NotificationTypes"])
+    assert {"autoscaling:EC2_INSTANCE_LAUNCH_ERROR", "autoscaling:EC2_INSTANCE_TERMINATE_ERROR"} <= kinds
+
+
+def test_mon_04_alarm_when_fewer_instances_in_service_than_min_size():
+    assert {"Granularity": "1Minute"} in ASG["MetricsCollection"], "group metrics feed the alarm"
+    wired = [a["Properties"] for a in resources(TPL, "AWS::CloudWatch::Alarm").values()
+             if a["Properties"]["MetricName"] == "GroupInServiceInstances"]
+    assert len(wired) == 1
+    alarm = wired[0]
+    assert alarm["Namespace"] == "AWS/AutoScaling"
+    assert alarm["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": {"Ref": "AutoScalingGroup"}}]
+    assert alarm["Threshold"] == {"Ref": "MinSize"} and alarm["ComparisonOperator"] == "LessThanThreshold"
+    assert alarm["AlarmActions"] == [export("security", "AlertTopicArn")]
+
+
+def test_app_05_docs_say_how_to_reach_the_instances():
+    doc = (ROOT / "docs" / "app.md").read_text()
+    assert "AWS-StartPortForwardingSession" in doc and f"portNumber={APP['port']}" in doc
+    assert "load balancer" in doc
+
+
 def test_app_02_user_data_fails_fast():
     script, _ = user_data()
     lines = script.splitlines()
@@ -339,7 +368,7 @@ def test_app_02_cloudwatch_agent_ships_the_app_log_to_the_encrypted_group():
 
 
 def test_app_ec2_cpu_alarm_watches_the_group():
-    alarm = one(TPL, "AWS::CloudWatch::Alarm")["Properties"]
+    alarm = RES["CpuAlarm"]["Properties"]
     assert alarm["MetricName"] == "CPUUtilization" and alarm["Namespace"] == "AWS/EC2"
     assert alarm["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": {"Ref": "AutoScalingGroup"}}]
     assert alarm["Threshold"] == {"Ref": "CpuAlarmThreshold"}
@@ -358,6 +387,25 @@ FARGATE_MEMORY = {"256": {"512", "1024", "2048"}, "512": {"1024", "2048", "3072"
                   "2048": {str(m) for m in range(4096, 16385, 1024)}, "4096": {str(m) for m in range(8192, 30721, 1024)}}
 
 
+def test_mon_04_alarm_when_fewer_tasks_run_than_desired():
+    wired = [a["Properties"] for a in resources(TPL, "AWS::CloudWatch::Alarm").values()
+             if a["Properties"]["MetricName"] == "RunningTaskCount"]
+    assert len(wired) == 1
+    alarm = wired[0]
+    assert alarm["Namespace"] == "ECS/ContainerInsights", "Container Insights publishes RunningTaskCount"
+    assert alarm["Dimensions"] == [{"Name": "ClusterName", "Value": {"Ref": "Cluster"}},
+                                   {"Name": "ServiceName", "Value": {"Fn::GetAtt": ["Service", "Name"]}}]
+    assert alarm["Threshold"] == {"Ref": "DesiredCount"} and alarm["ComparisonOperator"] == "LessThanThreshold"
+    assert SERVICE["DesiredCount"] == {"Ref": "DesiredCount"}
+    assert alarm["AlarmActions"] == [export("security", "AlertTopicArn")]
+
+
+def test_app_05_docs_say_how_to_reach_the_service():
+    doc = (ROOT / "docs" / "app.md").read_text()
+    assert "AWS-StartPortForwardingSessionToRemoteHost" in doc and f"portNumber={APP['port']}" in doc
+    assert "load balancer" in doc
+
+
 def test_app_04_container_insights_enabled():
     settings = one(TPL, "AWS::ECS::Cluster")["Properties"]["ClusterSettings"]
     assert {"Name": "containerInsights", "Value": "enabled"} in settings or \
@@ -371,10 +419,11 @@ def test_app_04_tasks_in_private_subnets_without_public_ip():
     assert SERVICE["LaunchType"] == "FARGATE" and TASK["NetworkMode"] == "awsvpc"
 
 
-def test_app_04_task_egress_limited_to_443_80_53():
+def test_app_04_task_egress_limited_to_443_and_dns_no_plain_http():
+    # The task runs a fixed image and installs nothing: no port 80 to the internet.
     egress = TASK_SG["SecurityGroupEgress"]
     ports = {(r["IpProtocol"], int(r["FromPort"]), int(r["ToPort"])) for r in egress}
-    assert ports == {("tcp", 443, 443), ("tcp", 80, 80), ("tcp", 53, 53), ("udp", 53, 53)}, ports
+    assert ports == {("tcp", 443, 443), ("tcp", 53, 53), ("udp", 53, 53)}, ports
     for rule in egress:
         assert rule.get("Description"), rule
         if int(rule["FromPort"]) == 53:
@@ -385,7 +434,7 @@ def test_app_04_task_egress_limited_to_443_80_53():
     assert groups == [{"Ref": "TaskSecurityGroup"}, export("network", "AppSecurityGroupId")]
     if "network" in template_names():
         app_sg = resources(template("network"), "AWS::EC2::SecurityGroup")["AppSecurityGroup"]["Properties"]
-        allowed = {443, 80, 53}
+        allowed = {443, 53}
         for rule in as_list(app_sg.get("SecurityGroupEgress", [])):
             extra = tcp_ports(rule) - allowed
             assert not extra or rule.get("CidrIp") != "0.0.0.0/0", f"app security group egress {extra} to the internet"
@@ -512,8 +561,12 @@ def test_app_03_environment_encrypted_with_the_key_and_free_of_secrets():
 def test_app_03_log_group_is_the_functions_own():
     group = FN["LoggingConfig"]["LogGroup"]["Ref"]
     name = RES[group]["Properties"]["LogGroupName"]
+    # The function names its log group (LoggingConfig), so the group may carry a
+    # piece of the stack id (DEP-04) after the function's own default name.
+    text = name["Fn::Sub"][0]
+    assert text.endswith("-${StackSuffix}"), text
     for env in env_names():
-        assert resolve(name, env) == "/aws/lambda/" + resolve(FN["FunctionName"], env)
+        assert resolve(text, env) == "/aws/lambda/" + resolve(FN["FunctionName"], env) + "-${StackSuffix}"
     [logs] = [st for st in role_statements() if "logs:PutLogEvents" in as_list(st["Action"])]
     assert logs["Resource"] == {"Fn::GetAtt": [group, "Arn"]}
     assert "logs:CreateLogGroup" not in logs["Action"]

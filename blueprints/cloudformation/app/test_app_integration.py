@@ -139,10 +139,10 @@ def test_app_04_tasks_private_without_public_ip(service, private_subnets):
     assert set(vpc["subnets"]) <= private_subnets
 
 
-def test_app_04_task_egress_limited_to_443_80_53(app, aws):
+def test_app_04_task_egress_limited_to_443_and_dns(app, aws):
     [sg] = aws.client("ec2").describe_security_groups(GroupIds=[app["TaskSecurityGroupId"]])["SecurityGroups"]
     ports = {(p["IpProtocol"], p.get("FromPort"), p.get("ToPort")) for p in sg["IpPermissionsEgress"]}
-    assert ports <= {("tcp", 443, 443), ("tcp", 80, 80), ("tcp", 53, 53), ("udp", 53, 53)}, ports
+    assert ports <= {("tcp", 443, 443), ("tcp", 53, 53), ("udp", 53, 53)}, ports
     for perm in sg["IpPermissions"]:
         assert (perm.get("FromPort"), perm.get("ToPort")) == (APP_PORT, APP_PORT)
         assert not perm["IpRanges"] and not perm["Ipv6Ranges"], "tasks accept traffic only from the app security group"

@@ -9,7 +9,7 @@ RDS and Aurora user guides), so a template that drifts from them fails here.
 {% raw -%}
 import re
 
-from helpers import answers, as_list, env_names, one, resources, stack_params, statements, template, walk
+from helpers import ROOT, answers, as_list, env_names, one, resources, stack_params, statements, template, walk
 
 STACK = "database"
 TPL = template(STACK)
@@ -36,7 +36,7 @@ ENGINES = {
     "aurora-mysql": {
         "port": 3306, "family": "aurora-mysql", "tls": ("require_secure_transport", {"ON", "1"}),
         "exports": {"audit", "error", "general", "slowquery", "instance", "iam-db-auth-error"},
-        "required": {"audit", "error", "slowquery"},
+        "required": {"error", "slowquery"},
     },
 }
 # A MySQL log export stays empty unless its parameter switches the log on.
@@ -51,6 +51,7 @@ def import_of(stack, name):
     return {"Fn::ImportValue": {"Fn::Sub": PROJECT + "-${EnvironmentName}-" + stack + "-" + name}}
 
 
+RES_DB = TPL["Resources"]
 KMS_KEY = import_of("security", "KmsKeyArn")
 ALERT_TOPIC = import_of("security", "AlertTopicArn")
 
@@ -98,6 +99,31 @@ def true(value):
 
 def alarms():
     return resources(TPL, "AWS::CloudWatch::Alarm")
+
+
+def audit_on(env):
+    return env_value(env, "AuditLogging") == "true"
+
+
+def in_env(value, env):
+    """A value with any !If [HasAuditLogging, a, b] resolved for one environment."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        cond, yes, no = value["Fn::If"]
+        assert cond == "HasAuditLogging", cond
+        return in_env(yes if audit_on(env) else no, env)
+    if isinstance(value, dict):
+        return {k: in_env(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [in_env(v, env) for v in value]
+    return value
+
+
+def exports_in(env):
+    return in_env(owner()["Properties"].get("EnableCloudwatchLogsExports", []), env)
+
+
+def settings_in(env):
+    return in_env(parameter_group()["Properties"]["Parameters"], env)
 
 
 # ----------------------------------------------------------------- DB-01
@@ -297,9 +323,6 @@ def test_db_06_enhanced_monitoring_with_own_role():
 
 def test_db_06_log_exports_with_encrypted_retained_log_groups():
     props = owner()["Properties"]
-    exports = props.get("EnableCloudwatchLogsExports", [])
-    assert set(exports) >= FACTS["required"], f"{ENGINE} must export at least {sorted(FACTS['required'])}"
-    assert set(exports) <= FACTS["exports"], f"{ENGINE} cannot export {sorted(set(exports) - FACTS['exports'])}"
     kind = "cluster" if AURORA else "instance"
     # The identifier is !Sub [text, variables]; each group's name must be built from the same pieces.
     identifier, variables = props["DBClusterIdentifier" if AURORA else "DBInstanceIdentifier"]["Fn::Sub"]
@@ -310,32 +333,112 @@ def test_db_06_log_exports_with_encrypted_retained_log_groups():
         text, group_vars = group["Properties"]["LogGroupName"]["Fn::Sub"]
         assert group_vars == variables, f"{name} resolves its name differently from the database identifier"
         by_name[text] = name
-    for log in exports:
-        expected = f"/aws/rds/{kind}/{identifier}/{log}"
-        assert expected in by_name, f"no log group {expected} (RDS would create it unencrypted, kept forever)"
-        assert groups[by_name[expected]].get("DeletionPolicy") == "Retain", "exported logs must outlive the stack"
-        group = groups[by_name[expected]]["Properties"]
-        assert ref(group["RetentionInDays"]) == "LogRetentionDays"
-        assert group["KmsKeyId"] == KMS_KEY
-        assert by_name[expected] in as_list(owner().get("DependsOn", [])), "the database may create the group first"
+    depends = as_list(owner().get("DependsOn", []))
     for env in env_names():
+        exports = exports_in(env)
+        assert set(exports) >= FACTS["required"], f"{ENGINE} must export at least {sorted(FACTS['required'])}"
+        assert set(exports) <= FACTS["exports"], f"{ENGINE} cannot export {sorted(set(exports) - FACTS['exports'])}"
+        for log in exports:
+            expected = f"/aws/rds/{kind}/{identifier}/{log}"
+            assert expected in by_name, f"no log group {expected} (RDS would create it unencrypted, kept forever)"
+            group_res = groups[by_name[expected]]
+            assert group_res.get("DeletionPolicy") == "Retain", "exported logs must outlive the stack"
+            if "Condition" in group_res:
+                assert group_res["Condition"] == "HasAuditLogging" and audit_on(env), f"{env}: {expected} missing"
+            group = group_res["Properties"]
+            assert ref(group["RetentionInDays"]) == "LogRetentionDays"
+            assert group["KmsKeyId"] == KMS_KEY
+            if "Condition" in group_res:
+                # A conditional group is reached through a wait handle that references it.
+                handle = [n for n in depends if TPL["Resources"][n]["Type"] == "AWS::CloudFormation::WaitConditionHandle"]
+                assert handle and in_env(TPL["Resources"][handle[0]]["Metadata"], env) == {
+                    "AuditLogGroup": {"Ref": by_name[expected]}}
+            else:
+                assert by_name[expected] in depends, "the database may create the group first"
         assert int(env_value(env, "LogRetentionDays")) in TPL["Parameters"]["LogRetentionDays"]["AllowedValues"]
 
 
 def test_db_06_mysql_logs_switched_on_for_their_exports():
-    exports = owner()["Properties"].get("EnableCloudwatchLogsExports", [])
-    settings = parameter_group()["Properties"]["Parameters"]
-    for log, switch in LOG_SWITCHES.items():
-        if log in exports and "mysql" in ENGINE:
-            assert str(settings.get(switch)) == "1", f"{log} is exported but {switch} is not 1: the log stays empty"
-    if "mysql" in ENGINE and ({"general", "slowquery"} & set(exports)):
-        assert settings.get("log_output") == "FILE", "only FILE output reaches CloudWatch Logs"
+    for env in env_names():
+        exports, settings = exports_in(env), settings_in(env)
+        for log, switch in LOG_SWITCHES.items():
+            if log in exports and switch in settings:
+                assert str(settings.get(switch)) == "1", f"{env}: {log} is exported but {switch} is not 1"
+        if "mysql" in ENGINE and ({"general", "slowquery"} & set(exports)):
+            assert settings.get("log_output") == "FILE", "only FILE output reaches CloudWatch Logs"
 
 
-def test_db_06_auto_minor_upgrade_and_iam_authentication():
+def test_db_06_pinned_minor_version_with_upgrades_off_and_iam_authentication():
+    # Version policy: EngineVersion pins a minor and RDS never changes it behind
+    # CloudFormation's back (no drift, no update that tries to go back a version).
+    version = owner()["Properties"]["EngineVersion"]
+    assert re.match(r"^\d+\.\d+", version), version
+    assert db_instances()
     for name, inst in db_instances().items():
-        assert inst["Properties"].get("AutoMinorVersionUpgrade") is True, name
+        assert inst["Properties"].get("AutoMinorVersionUpgrade") is False, name
     assert owner()["Properties"].get("EnableIAMDatabaseAuthentication") is True
+
+
+def test_db_06_docs_state_the_version_policy_and_how_to_upgrade():
+    doc = (ROOT / "docs" / "database.md").read_text()
+    assert f"{ENGINE} {DB['version']}" in doc
+    assert "AutoMinorVersionUpgrade: false" in doc and "database.version" in doc and "W3691" in doc
+
+
+# ----------------------------------------------------------------- DB-09
+
+
+def confidential():
+    tags = {k: str(v).lower() for k, v in ANSWERS["project"].get("tags", {}).items()}
+    return any(tags.get(k) in ("confidential", "restricted") for k in ("data-class", "data-classification"))
+
+
+def test_db_09_audit_logging_on_for_production_profiles_and_confidential_data():
+    assert TPL["Parameters"]["AuditLogging"]["Default"] == "true", "checkov and plain deploys get the safe value"
+    doc = (ROOT / "docs" / "database.md").read_text()
+    for env, profile in profiles().items():
+        assert audit_on(env) == (profile == "production" or confidential()), env
+        assert f"| `{env}` | {profile} | {'on' if audit_on(env) else 'off'} |" in doc, env
+
+
+def test_db_09_general_log_off_everywhere():
+    for env in env_names():
+        assert "general" not in exports_in(env), f"{env} exports the general log"
+        if "mysql" in ENGINE:
+            assert str(settings_in(env).get("general_log")) == "0", f"{env}: every statement and its values logged"
+
+
+def test_db_09_engine_audit_mechanism_follows_the_switch():
+    for env in env_names():
+        on, settings, exports = audit_on(env), settings_in(env), exports_in(env)
+        if ENGINE == "mysql":
+            assert ("audit" in exports) == on, env
+            option = in_env(owner()["Properties"].get("OptionGroupName"), env)
+            if on:
+                assert option == {"Ref": "DbAuditOptionGroup"}, env
+            else:
+                assert option is None or option == {"Ref": "AWS::NoValue"}, env
+        elif ENGINE == "aurora-mysql":
+            assert ("audit" in exports) == on, env
+            assert str(settings["server_audit_logging"]) == ("1" if on else "0"), env
+            events = set(settings["server_audit_events"].split(","))
+            assert events and not events & {"QUERY", "QUERY_DML", "TABLE"}, "no row data in the audit log"
+        else:
+            libraries = settings["shared_preload_libraries"].split(",")
+            assert ("pgaudit" in libraries) == on, env
+            assert "pg_stat_statements" in libraries
+            assert (settings["pgaudit.log"] != "none") == on, env
+            assert str(settings["pgaudit.log_parameter"]) == "0", "statement parameters stay out of the log"
+    if ENGINE == "mysql":
+        group = RES_DB["DbAuditOptionGroup"]
+        assert group["Condition"] == "HasAuditLogging"
+        props = group["Properties"]
+        assert props["EngineName"] == "mysql"
+        assert props["MajorEngineVersion"] == ".".join(DB["version"].split(".")[:2])
+        (option,) = props["OptionConfigurations"]
+        assert option["OptionName"] == "MARIADB_AUDIT_PLUGIN"
+        events = {s["Value"] for s in option["OptionSettings"] if s["Name"] == "SERVER_AUDIT_EVENTS"}
+        assert events and not set(events.pop().split(",")) & {"QUERY", "QUERY_DML", "TABLE"}
 
 
 # ----------------------------------------------------------------- DB-07

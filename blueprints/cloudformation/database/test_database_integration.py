@@ -112,10 +112,13 @@ def test_db_05_live_backups_protection_and_snapshot_tags(owner, env_params):
 def test_db_06_live_monitoring_logs_and_iam_auth(aws, owner, instances, env_params):
     for inst in instances:
         assert inst["MonitoringInterval"] == 60 and inst.get("EnhancedMonitoringResourceArn")
-        assert inst["AutoMinorVersionUpgrade"] is True
+        assert inst["AutoMinorVersionUpgrade"] is False, "pinned minor version, upgraded deliberately"
     assert owner["IAMDatabaseAuthenticationEnabled"] is True
     exports = owner.get("EnabledCloudwatchLogsExports", [])
     assert exports, "no log exports"
+    assert "general" not in exports, "the general log (every statement with its values) stays off"
+    if "mysql" in owner["Engine"]:
+        assert ("audit" in exports) == (env_params["AuditLogging"] == "true"), exports
     kind, identifier = ("cluster", owner["DBClusterIdentifier"]) if AURORA else ("instance", owner["DBInstanceIdentifier"])
     logs = aws.client("logs")
     for log in exports:

@@ -439,14 +439,51 @@ def test_mon_03_dashboard_has_network_widgets():
         assert all('action = "REJECT"' in w["properties"]["query"] for w in rejected)
 
 
+def trail_owner(env):
+    return stack_params(env, "security")["TrailOwner"]
+
+
 def test_mon_03_dashboard_has_security_widgets():
-    declared = {f"<getatt {n}>" for n in resources(TPL, ALARM) if "Condition" not in TPL["Resources"][n]}
     for env in env_names():
         found = widgets(env)
+        trail = exported(env, "security", "TrailLogGroupName")
+        if env != trail_owner(env):
+            # The account's trail and CIS alarms are another environment's (DEP-07).
+            assert not [w for w in found if w["type"] == "alarm"], env
+            assert not any(trail in w["properties"].get("query", "") for w in found), env
+            text = " ".join(w["properties"].get("markdown", "") for w in found if w["type"] == "text")
+            assert f"**{trail_owner(env)}**" in text and f"{PROJECT}-{trail_owner(env)}" in text, env
+            continue
+        declared = {f"<getatt {n}>" for n, a in alarms(env).items() if a.get("Condition") == "IsTrailOwner"}
         (alarm_widget,) = [w for w in found if w["type"] == "alarm"]
         assert set(alarm_widget["properties"]["alarms"]) == declared, env
-        trail = exported(env, "security", "TrailLogGroupName")
         assert any(w["type"] == "log" and f"SOURCE '{trail}'" in w["properties"]["query"] for w in found)
+
+
+def test_dep_07_cis_filters_and_alarms_once_per_account_in_the_trail_owner():
+    for env in env_names():
+        assert stack_params(env, STACK)["TrailOwner"] == trail_owner(env), env
+        filters = {n for n, r in created(env).items() if r["Type"] == FILTER}
+        cis_alarms = {n for n, a in alarms(env).items()
+                      if "CloudTrail" in str(a["Properties"].get("Namespace"))}
+        if env == trail_owner(env):
+            assert len(filters) == len(resources(TPL, FILTER)) == len(cis_alarms) >= len(CIS_FILTERS), env
+        else:
+            assert filters == set() and cis_alarms == set(), f"{env} would alarm on its account's trail a second time"
+
+
+def test_dep_07_no_environment_imports_an_export_its_security_stack_lacks():
+    security = template("security")
+    for env in env_names():
+        owner = env == trail_owner(env)
+        texts = [resolve(dashboard()["Properties"]["DashboardBody"], env)]
+        for name, res in created(env).items():
+            if res["Type"] != "AWS::CloudWatch::Dashboard":
+                texts.extend(resolve(node, env) for node in walk(res) if isinstance(node, dict) and "Fn::ImportValue" in node)
+        for output, spec in security["Outputs"].items():
+            if spec.get("Condition") == "IsTrailOwner" and not owner:
+                marker = exported(env, "security", output)
+                assert not any(marker in t for t in texts), f"{env} imports {output}, which only {trail_owner(env)} exports"
 
 
 def test_mon_03_dashboard_has_a_logs_insights_query_widget():

@@ -123,13 +123,12 @@ def test_net_07_live_security_group_rules_are_described(stack_outputs, aws):
         assert rule["IpProtocol"] != "-1", f"{rule['SecurityGroupRuleId']} allows every protocol"
 
 
-def test_net_08_live_app_ingress_is_the_trusted_cidrs(stack_outputs, aws):
+def test_app_05_live_app_security_group_admits_no_address_range(stack_outputs, aws):
+    # No load balancer: nothing outside the VPC can reach the app, and no rule says otherwise.
     out = stack_outputs("network")
-    network = stored_answers()["network"]
     sg = aws.client("ec2").describe_security_groups(GroupIds=[out["AppSecurityGroupId"]])["SecurityGroups"][0]
     cidrs = [r["CidrIp"] for p in sg["IpPermissions"] for r in p.get("IpRanges", [])]
     cidrs += [r["CidrIpv6"] for p in sg["IpPermissions"] for r in p.get("Ipv6Ranges", [])]
-    assert sorted(cidrs) == sorted(c.strip() for c in network.get("trusted_cidrs", []))
-    if not network.get("allow_public_ingress"):
-        assert not WORLD & set(cidrs), "world-open ingress without network.allow_public_ingress"
+    assert cidrs == []
+    assert not WORLD & set(cidrs)
 {%- endraw %}

@@ -6,7 +6,8 @@ stored answers, and assert the controls SEC-01..SEC-07 and MON-01."""
 
 import re
 
-from helpers import ROOT, answers, as_list, env_names, one, resources, stack_params, statements, template, walk
+from helpers import (ROOT, answers, as_list, env_names, environment, one, resources, stack_params, stacks,
+                     statements, template, walk)
 
 TPL = template("security")
 RES = resources(TPL)
@@ -55,8 +56,15 @@ def getatt(value):
     return None
 
 
+def unless_condition(stmt):
+    """A statement written as !If [Cond, statement, !Ref AWS::NoValue], as the statement."""
+    if isinstance(stmt, dict) and "Fn::If" in stmt:
+        return stmt["Fn::If"][1]
+    return stmt
+
+
 def key_policy():
-    return statements(one(TPL, "AWS::KMS::Key")["Properties"]["KeyPolicy"])
+    return [unless_condition(s) for s in statements(one(TPL, "AWS::KMS::Key")["Properties"]["KeyPolicy"])]
 
 
 def key_statement(sid):
@@ -104,7 +112,9 @@ def all_policy_documents():
         props = res.get("Properties", {})
         for field in ("KeyPolicy", "PolicyDocument", "AssumeRolePolicyDocument"):
             if field in props:
-                yield f"{name}.{field}", props[field]
+                doc = dict(props[field])
+                doc["Statement"] = [unless_condition(s) for s in statements(doc)]
+                yield f"{name}.{field}", doc
 
 
 def profile_of(env):
@@ -257,6 +267,17 @@ def test_sec_02_trail_streams_to_encrypted_log_group_through_its_role():
     assert [p for s in trust for p in principals(s, "Service")] == ["cloudtrail.amazonaws.com"]
 
 
+def test_dep_05_trail_logs_role_trust_has_no_source_condition_keys():
+    # The CloudTrail user guide: the CloudWatch Logs delivery role "doesn't support the
+    # use of aws:SourceArn and aws:SourceAccount"; with them CreateTrail fails with
+    # InvalidCloudWatchLogsRoleArnException.
+    trust = statements(RES["TrailLogsRole"]["Properties"]["AssumeRolePolicyDocument"])
+    assert trust
+    for stmt in trust:
+        assert principals(stmt, "Service") == ["cloudtrail.amazonaws.com"]
+        assert not set(conditions(stmt)) & set(SERVICE_KEYS), stmt.get("Sid")
+
+
 # --------------------------------------------------------------------------- SEC-03
 
 
@@ -329,14 +350,16 @@ def test_sec_03_access_log_delivery_only_for_this_projects_buckets_in_this_accou
 
 
 def test_sec_03_bucket_names_unique_per_project_environment_account_and_valid():
-    longest_env = max(len(e) for e in env_names())
+    # Project names have at most 20 characters and environment names 10.
     for name, bucket in buckets().items():
         pattern = sub(bucket["Properties"]["BucketName"])
         assert pattern.startswith(f"{PROJECT}-${{EnvironmentName}}-"), name
-        assert pattern.endswith("-${AWS::AccountId}"), name
-        longest = len(pattern.replace("${EnvironmentName}", "x" * longest_env).replace("${AWS::AccountId}", "1" * 12))
+        assert pattern.endswith("-${AWS::AccountId}-${StackSuffix}"), name
+        longest = len(pattern.replace(PROJECT, "p" * 20).replace("${EnvironmentName}", "x" * 10)
+                      .replace("${AWS::AccountId}", "1" * 12).replace("${StackSuffix}", "f" * 8))
         assert longest <= 63, f"{name} can be {longest} characters"
-        assert re.fullmatch(r"[a-z0-9.-]+", pattern.replace("${EnvironmentName}", "e").replace("${AWS::AccountId}", "1"))
+        assert re.fullmatch(r"[a-z0-9.-]+", pattern.replace("${EnvironmentName}", "e").replace("${AWS::AccountId}", "1")
+                            .replace("${StackSuffix}", "f"))
 
 
 # --------------------------------------------------------------------------- SEC-04
@@ -421,20 +444,19 @@ def test_sec_05_trail_role_writes_only_the_trail_log_streams():
 # --------------------------------------------------------------------------- SEC-06
 
 
-def test_sec_06_service_role_trust_carries_source_conditions():
+def test_sec_06_service_roles_trust_only_service_principals():
     roles = resources(TPL, "AWS::IAM::Role")
     assert roles
     for name, role in roles.items():
         for stmt in statements(role["Properties"]["AssumeRolePolicyDocument"]):
             assert principals(stmt, "Service"), f"{name}: only service principals may assume it"
-            found = conditions(stmt)
-            assert found.get("aws:SourceAccount") == {"Ref": "AWS::AccountId"}, name
-            assert sub(found.get("aws:SourceArn")) == TRAIL_ARN, name
+            assert "AWS" not in stmt["Principal"], name
 
 
 def test_sec_06_service_statements_in_resource_policies_are_conditioned():
-    # The one documented exception: EventBridge -> encrypted SNS (see SEC-01).
-    unconditioned_ok = {"EventBridgeRulesPublishToAlertTopic"}
+    # The documented exceptions, where the service sends no aws:Source* keys:
+    # EventBridge -> encrypted SNS (see SEC-01) and CloudTrail -> CloudWatch Logs (DEP-05).
+    unconditioned_ok = {"EventBridgeRulesPublishToAlertTopic", "CloudTrailDeliversToLogGroup"}
     for where, doc in all_policy_documents():
         for stmt in statements(doc):
             if stmt["Effect"] != "Allow" or not principals(stmt, "Service"):
@@ -578,4 +600,133 @@ def test_security_stateful_resources_declare_deletion_behaviour():
             assert res.get("DeletionPolicy") in ("Retain", "Snapshot"), name
             assert res.get("UpdateReplacePolicy") in ("Retain", "Snapshot"), name
 
+
+# --------------------------------------------------------------------------- DEP-07
+
+# The account's one trail and what only it needs.
+TRAIL_RESOURCES = {"Trail", "TrailBucket", "TrailBucketPolicy", "TrailLogGroup", "TrailLogsRole"}
+
+
+def account_of(env):
+    """The account an environment deploys to; None is the pipeline's own account."""
+    return environment(env).get("account_id") or None
+
+
+def expected_trail_owner(env):
+    """Worked out here from the answers: the first production-profile environment of
+    the account in promotion order, else the account's first environment."""
+    same = [e for e in answers()["environments"] if (e.get("account_id") or None) == account_of(env)]
+    production = [e for e in same if e["profile"] == "production"]
+    return (production or same)[0]["name"]
+
+
+def test_dep_07_each_environment_names_its_accounts_trail_owner():
+    for env in env_names():
+        assert stack_params(env, "security")["TrailOwner"] == expected_trail_owner(env), env
+
+
+def test_dep_07_exactly_one_trail_owner_per_account():
+    owners = {}
+    for env in env_names():
+        if stack_params(env, "security")["TrailOwner"] == env:
+            owners.setdefault(account_of(env), []).append(env)
+    assert set(owners) == {account_of(env) for env in env_names()}, "an account without a trail"
+    for account, envs in owners.items():
+        assert len(envs) == 1, f"account {account or 'of the pipeline'} gets a trail from each of {envs}"
+
+
+def test_dep_07_trail_resources_and_outputs_exist_only_in_the_trail_owner():
+    assert TPL["Conditions"]["IsTrailOwner"] == {"Fn::Equals": [{"Ref": "TrailOwner"}, {"Ref": "EnvironmentName"}]}
+    assert TPL["Parameters"]["TrailOwner"]["AllowedValues"] == env_names()
+    for name in TRAIL_RESOURCES:
+        assert RES[name].get("Condition") == "IsTrailOwner", name
+    for name, res in RES.items():
+        if res["Type"] == "AWS::CloudTrail::Trail":
+            assert name in TRAIL_RESOURCES
+    for name, out in TPL["Outputs"].items():
+        refs = {n for node in walk(out["Value"]) if isinstance(node, dict)
+                for n in (node.get("Ref"), (getatt(node) or [None])[0])}
+        if refs & TRAIL_RESOURCES:
+            assert out.get("Condition") == "IsTrailOwner", name
+
+
+def test_dep_07_only_the_trail_owners_key_admits_cloudtrail():
+    raw = statements(one(TPL, "AWS::KMS::Key")["Properties"]["KeyPolicy"])
+    cloudtrail = [s for s in raw if "cloudtrail.amazonaws.com" in principals(unless_condition(s), "Service")]
+    assert cloudtrail
+    for stmt in cloudtrail:
+        assert stmt["Fn::If"][0] == "IsTrailOwner" and stmt["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+
+
+# --------------------------------------------------------------------------- DEP-04
+
+# The property that names each type of resource a stack may retain (None: AWS always
+# generates the identifier).
+NAME_PROPERTY = {
+    "AWS::KMS::Key": None,
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::IAM::Role": "RoleName",
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::ECR::Repository": "RepositoryName",
+    "AWS::RDS::DBInstance": "DBInstanceIdentifier",
+    "AWS::RDS::DBCluster": "DBClusterIdentifier",
+}
+
+
+def new_name_per_stack(value):
+    """True when a name is absent (generated) or is an !Sub whose text uses a
+    variable taken from AWS::StackId: a re-created stack then gets a new name."""
+    if value is None:
+        return True
+    if not (isinstance(value, dict) and isinstance(value.get("Fn::Sub"), list)):
+        return False
+    text, variables = value["Fn::Sub"]
+    return any("${%s}" % var in text and "AWS::StackId" in str(expr) for var, expr in variables.items())
+
+
+def environment_templates():
+    return [(s["name"], template(s["template"].split("/")[-1][: -len(".yaml")]))
+            for s in stacks() if s["scope"] != "pipeline"]
+
+
+def test_dep_04_retained_resources_of_environment_stacks_have_no_fixed_name():
+    # `make destroy ENV=x && make deploy ENV=x` must work: a kept resource with a
+    # fixed name makes the redeploy fail with "already exists".
+    checked = 0
+    for stack, tpl in environment_templates():
+        for name, res in resources(tpl).items():
+            if res.get("DeletionPolicy") != "Retain":
+                continue
+            assert res["Type"] in NAME_PROPERTY, f"{stack}/{name}: which property names a {res['Type']}?"
+            prop = NAME_PROPERTY[res["Type"]]
+            if prop is not None:
+                assert new_name_per_stack(res["Properties"].get(prop)), f"{stack}/{name}.{prop} is fixed"
+            checked += 1
+    assert checked
+
+
+def test_dep_04_fixed_name_check_catches_a_fixed_name():
+    assert not new_name_per_stack({"Fn::Sub": "/p/${EnvironmentName}/app"})
+    assert not new_name_per_stack({"Fn::Sub": ["/p/${EnvironmentName}/app", {"X": {"Ref": "AWS::StackId"}}]})
+    assert new_name_per_stack({"Fn::Sub": ["/p/${X}", {"X": {"Fn::Select": [2, {"Ref": "AWS::StackId"}]}}]})
+{% endraw %}
+# What the stacks keep after they are deleted, as the README lists it (from stackwright's context).
+RETAINED = {
+{%- for r in retained %}
+    ({{ r.stack | json_str }}, {{ r.logical_id | json_str }}, {{ r.policy | json_str }}, {% if r.trail_owner_only %}True{% else %}False{% endif %}),
+{%- endfor %}
+}
+{% raw %}
+
+def test_dep_04_the_readmes_list_of_kept_resources_matches_the_templates():
+    found = set()
+    for stack, tpl in environment_templates():
+        for name, res in resources(tpl).items():
+            if res.get("DeletionPolicy") in ("Retain", "Snapshot"):
+                found.add((stack, name, res["DeletionPolicy"], res.get("Condition") == "IsTrailOwner"))
+    assert found == RETAINED
 {% endraw %}
