@@ -1,48 +1,51 @@
 #!/usr/bin/env python3
-"""Deploy a generated project's security and network stacks into moto.
+"""Deploy generated projects into a moto server through their own Makefile and AWS CLI.
 
     python scripts/moto_deploy.py --stackwright target/release/stackwright \
-        --answers tests/fixtures/answers/01-minimal-us-east-1.yaml [--answers ...]
+        --answers tests/fixtures/answers/01-minimal-us-east-1.yaml [--answers ...] [--keep]
 
-For each answers file: `stackwright new` writes the project into a temporary
-directory; the first environment of the stored .stackwright/answers.yaml has
-its security stack and then its network stack created (boto3
-cloudformation.create_stack, parameters from params/<env>.json, stack names
-<project>-<env>-<stack>) in an in-process moto server (ThreadedMotoServer on
-127.0.0.1, a free port, dummy credentials, the answers' region).
+For each answers file, `stackwright new` writes the project into a temporary directory and the
+project's own Makefile targets run against an in-process moto server (ThreadedMotoServer on
+127.0.0.1, a free port): `make` runs with AWS_ENDPOINT_URL pointing at it, dummy credentials,
+and the `aws` and `python3` of this interpreter's environment on PATH (the AWS CLI pinned in
+scripts/requirements-checkers.txt). Accounts are real moto accounts: the pipeline account is moto's
+default 123456789012, and every environment with an account_id gets credentials of that account
+through sts:AssumeRole, so `make` runs there as it would with that account's AWS_PROFILE.
 
-Checks per stack: CREATE_COMPLETE; every resource of the deployed template
-whose condition holds appears in list_stack_resources (moto would otherwise
-skip something silently); every Output has a non-empty value; every Export is
-listed by list_exports with that value; spot checks against moto's own APIs
-(security: KMS key rotation enabled, ARN/alias/tags as the template says,
-both buckets exist and the trail bucket is SSE-KMS, alert topic and trail
-log group exist; network: VPC CIDR equals the VpcCidr parameter, the VPC has
-3 x AZs subnets with the params' CIDRs in that many distinct AZs, the flow
-log group exists and the VPC has a flow log). moto drops a log group's
-KmsKeyId given through CloudFormation, so log-group encryption is printed as
-a note, not checked.
+The first-deploy order of the project's README, step by step, with checks after each:
 
-moto bugs that make a valid template fail are worked around inside the
-in-process server (install_moto_shims), never in the template; each shim is
-printed at start-up. Outputs whose GetAtt moto declares but does not
-implement (Subnet.AvailabilityZone) are removed and listed like resources.
+  1. refusals before anything exists: `make preflight ENV=<first>` fails naming `make bootstrap`;
+     `make deploy ENV=<first>` stops before creating a stack ("run make bootstrap"); for a
+     cross-account environment, `make preflight` with the pipeline account's credentials fails
+     naming the account;
+  2. `make bootstrap` once per account (ENV=<env> in each environment account): the stack
+     <project>-bootstrap, and the deployment bucket checked through S3 (SSE-KMS with a bucket key,
+     versioning, public access block, TLS-only policy, access logging, lifecycle);
+  3. `make preflight ENV=<env>` for every environment passes; when it names a missing
+     service-linked role, the README's `aws iam create-service-linked-role` runs first;
+  4. `make deploy-role ENV=<env>` for every cross-account environment, `make deploy-pipeline`,
+     then `make deploy ENV=<env>` for every environment in promotion order;
+  5. every stack: CREATE_COMPLETE/UPDATE_COMPLETE, every resource whose condition holds listed,
+     every output resolved and exported, its template uploaded to the deployment bucket under the
+     stack's prefix (so the deploy went through --s3-bucket); spot checks of the security and
+     network stacks against moto's own APIs;
+  6. update: one parameter of an environment changed in params/<env>.json, `make deploy` again:
+     the stack is UPDATE_COMPLETE with the new value;
+  7. destroy: `make destroy ENV=<ephemeral>` without CONFIRM and a wrong answer is refused and
+     deletes nothing; with CONFIRM=<env> every stack of the environment is gone;
+  8. redeploy: `make deploy ENV=<ephemeral>` creates them all again.
 
-What is NOT covered, honestly: moto's CloudFormation does not implement every
-resource type. moto does not reject an unknown type, it warns and skips it,
-so a deploy of the untouched template would "pass" while silently missing
-those resources and resolving their Ref/GetAtt to junk. This script therefore
-asks the installed moto which types it implements
-(moto.cloudformation.parsing.resource_class_from_type) and deploys a copy of
-the template with exactly the resources of unimplemented types removed, plus
-the Outputs that refer to them and DependsOn entries naming them, printing
-the list. If a kept resource refers to a removed one, the stack is reported
-"not covered" and counted as failed; the template is never altered in any
-other way. The original template text is deployed as-is when nothing needs
-removing.
+What moto cannot model is listed, never silently deleted: moto's CloudFormation skips resource types
+it does not implement with a warning and resolves their Ref/GetAtt to junk. Before `make` runs, the
+harness asks the installed moto which types it implements and rewrites, in the temporary copy only,
+each template without those resources, printing them by type; resources that refer to one of them
+(Ref, GetAtt, Sub, or an import of an output that had to go) are removed with it and printed as
+dependents, with the reason. The generated project itself is never changed, and cfn-lint, checkov
+and the project's tests check it elsewhere (scripts/check_matrix.py). moto bugs that make a valid
+template fail are worked around inside the in-process server (install_moto_shims), each printed.
 
-Output: one line per stack,
-    moto: <fixture> <stack>: CREATE_COMPLETE, N outputs resolved, removed: [...]
+Output: one line per step (`moto: <fixture> <step>: ok|FAIL ... (<seconds>s)`), the resource types
+moto could not model, the counts (stacks x environments deployed, updated, destroyed, redeployed),
 then `moto_deploy: N passed, M failed`; exit 1 on any failure.
 """
 from __future__ import annotations
@@ -52,6 +55,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -64,9 +68,10 @@ from typing import Any
 
 import yaml
 
-STACKS = ["security", "network"]
 TIMEOUT_GENERATE = 120
-TIMEOUT_STACK = 180
+TIMEOUT_MAKE = 600
+PIPELINE_ACCOUNT = "123456789012"  # moto's default account
+INLINE_LIMIT = 51_200
 
 
 # --------------------------------------------------------------------------
@@ -185,6 +190,8 @@ def moto_getatt_missing(resource_type: str, attr: str) -> bool:
     cls = moto_class(resource_type)
     if cls is None:
         return False
+    if not cls.has_cfn_attr(attr):  # moto refuses the whole stack: "does not support attribute type"
+        return True
     try:
         cls.get_cfn_attribute(object.__new__(cls), attr)
     except NotImplementedError:
@@ -236,8 +243,97 @@ def install_moto_shims() -> None:
         return orig(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
     Key.create_from_cloudformation_json = classmethod(create)
+
+    from moto.cloudformation.models import CloudFormationBackend
+
+    orig_execute = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self, change_set_name, stack_name=None):  # type: ignore[no-untyped-def]
+        orig_execute(self, change_set_name, stack_name)
+        change_set = self.change_sets.get(change_set_name) or next(
+            cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name)
+        stack = self.stacks[change_set.stack_id]
+        stack._parse_template()  # the template the change set applied, not the empty one it was created with
+        stack.output_map = stack._create_output_map()
+        for name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
+            del self.exports[name]
+        self._validate_export_uniqueness(stack)
+        for export in stack.exports:
+            self.exports[export.name] = export
+
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+    orig_create_change_set = CloudFormationBackend.create_change_set
+
+    def create_change_set(self, stack_name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = orig_create_change_set(self, stack_name, *args, **kwargs)
+        for stack in self.stacks.values():
+            if stack.name == stack_name:
+                stack.cross_stack_resources = self.exports
+                stack.resource_map.cross_stack_resources = self.exports
+        return result
+
+    CloudFormationBackend.create_change_set = create_change_set
+
+    from moto.cloudformation.parsing import ResourceMap
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.flow_logs import FlowLogs
+    from moto.ec2.models.internet_gateways import InternetGateway
+    from moto.ec2.models.route_tables import Route, RouteTable
+    from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+
+    orig_delete_resource = ResourceMap._delete_resource
+
+    def delete_resource(self, parsed_resource, resource_json):  # type: ignore[no-untyped-def]
+        ec2 = ec2_backends[self._account_id][self._region_name]
+        if isinstance(parsed_resource, FlowLogs):
+            ec2.delete_flow_logs([parsed_resource.id])
+        elif isinstance(parsed_resource, VPCGatewayAttachment):
+            igw = ec2.internet_gateways.get(parsed_resource.gateway_id)
+            if igw is not None and igw.vpc is not None:
+                ec2.detach_internet_gateway(parsed_resource.gateway_id, parsed_resource.vpc_id)
+        elif isinstance(parsed_resource, InternetGateway):
+            ec2.delete_internet_gateway(parsed_resource.id)
+        elif isinstance(parsed_resource, RouteTable):
+            for association_id in list(parsed_resource._associations):
+                ec2.disassociate_route_table(association_id)
+            ec2.delete_route_table(parsed_resource.id)
+        elif isinstance(parsed_resource, Route):
+            pass  # goes with its route table
+        else:
+            orig_delete_resource(self, parsed_resource, resource_json)
+
+    ResourceMap._delete_resource = delete_resource
+
+    from moto.rds import models as rds_models
+
+    def named_parameter_groups(cls):  # type: ignore[no-untyped-def]
+        orig_rds = cls.create_from_cloudformation_json.__func__
+
+        def create_rds(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+            props = cloudformation_json.get("Properties", {})
+            for key, value in list(props.items()):
+                if key.endswith("ParameterGroupName") and not isinstance(value, str) and hasattr(value, "name"):
+                    props[key] = value.name
+            return orig_rds(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+        cls.create_from_cloudformation_json = classmethod(create_rds)
+
+    for cls_name in ("DBInstance", "DBCluster"):
+        if hasattr(getattr(rds_models, cls_name, None), "create_from_cloudformation_json"):
+            named_parameter_groups(getattr(rds_models, cls_name))
     SHIMS.append("AWS::KMS::Key Tags Key/Value -> TagKey/TagValue (moto KMS CloudFormation handler bug)")
     SHIMS.append("AWS::KMS::Key KeyPolicy object -> JSON string (moto stores the dict, then DescribeKey fails json.loads)")
+    SHIMS.append("ExecuteChangeSet reads the outputs of the template it applied and registers the stack's exports "
+                 "(moto keeps the empty template a CREATE change set starts with and registers exports only in "
+                 "CreateStack, so an `aws cloudformation deploy` stack had no outputs and exported nothing)")
+    SHIMS.append("DeleteStack deletes AWS::EC2::FlowLog, VPCGatewayAttachment, InternetGateway, RouteTable (and its "
+                 "routes and associations) through the EC2 backend (moto has no CloudFormation delete for them, so "
+                 "the VPC of every network stack failed to delete with DependencyViolation)")
+    SHIMS.append("AWS::RDS::DBInstance/DBCluster receive a referenced parameter group's name (moto's Ref to a "
+                 "DBParameterGroup resolves to the object, and CreateDBInstance fails on it)")
+    SHIMS.append("CreateChangeSet gives the new stack the account's exports to import (moto gives a CREATE "
+                 "change set's stack none, so every Fn::ImportValue failed with 'No export named')")
 
 
 def free_port() -> int:
@@ -246,88 +342,92 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def adapt(template: dict, params: dict) -> tuple[dict, list[str], list[str]]:
-    """Remove resources of types moto does not implement.
 
-    Returns (template copy, removed descriptions, blocking problems)."""
-    tpl = json.loads(json.dumps(template))
+def adapt(template: dict, removed_exports: set[tuple[str, str]], stack_names: list[str]) -> dict:
+    """A copy of the template without the resources moto cannot model and those that need them.
+
+    removed_exports: (stack, output) pairs earlier stacks lost; a resource importing one goes too.
+    Returns {"template", "unmodelled": {type: [logical ids]}, "dependents": [text], "outputs": {name: why}}."""
+    tpl = json.loads(json.dumps(template, default=str))
     resources = tpl.get("Resources", {})
-    gone = {lid: r["Type"] for lid, r in resources.items() if not moto_implements(r["Type"])}
-    removed = [f"{lid} ({typ})" for lid, typ in gone.items()]
-    problems: list[str] = []
+    unmodelled: dict[str, list[str]] = {}
+    gone: dict[str, str] = {}
+    for lid, res in resources.items():
+        if not moto_implements(res["Type"]):
+            unmodelled.setdefault(res["Type"], []).append(lid)
+            gone[lid] = f"moto lacks {res['Type']}"
+    dependents: list[str] = []
+
+    def lost_import(node: Any) -> str | None:
+        for value in walk(node):
+            if isinstance(value, dict) and "Fn::ImportValue" in value:
+                text = json.dumps(value["Fn::ImportValue"])
+                for stack, output in removed_exports:
+                    if f"-{stack}-{output}\"" in text and stack in stack_names:
+                        return f"imports {stack}-{output}, which moto could not produce"
+        return None
+
+    changed = True
+    while changed:
+        changed = False
+        for lid, res in resources.items():
+            if lid in gone:
+                continue
+            body = {k: v for k, v in res.items() if k != "DependsOn"}
+            why = None
+            bad = references(body) & set(gone)
+            if bad:
+                why = "refers to " + ", ".join(f"{b} ({resources[b]['Type']})" for b in sorted(bad))
+            if why is None:
+                missing = sorted(f"{r}.{a}" for r, a in getatts(body)
+                                 if r in resources and r not in gone and moto_getatt_missing(resources[r]["Type"], a))
+                if missing:
+                    why = f"uses GetAtt {', '.join(missing)}, which moto does not implement"
+            if why is None:
+                why = lost_import(body)
+            if why:
+                gone[lid] = why
+                dependents.append(f"{lid} ({res['Type']}): {why}")
+                changed = True
     for lid in gone:
         del resources[lid]
-    for lid, res in resources.items():
-        bad = references({k: v for k, v in res.items() if k != "DependsOn"}) & set(gone)
-        if bad:
-            problems.append(f"{lid} refers to {', '.join(f'{b} ({gone[b]})' for b in sorted(bad))}")
-        for ref, attr in sorted(getatts(res)):
-            if ref in resources and moto_getatt_missing(resources[ref]["Type"], attr):
-                problems.append(f"{lid} uses GetAtt {ref}.{attr}, which moto does not implement")
+    for res in resources.values():
         dep = res.get("DependsOn")
         if dep:
-            deps = [dep] if isinstance(dep, str) else list(dep)
-            dropped = [d for d in deps if d in gone]
-            if dropped:
-                keep = [d for d in deps if d not in gone]
-                if keep:
-                    res["DependsOn"] = keep
-                else:
-                    del res["DependsOn"]
-                removed.append(f"{lid}.DependsOn {dropped}")
+            keep = [d for d in ([dep] if isinstance(dep, str) else dep) if d not in gone]
+            if keep:
+                res["DependsOn"] = keep
+            else:
+                del res["DependsOn"]
     outputs = tpl.get("Outputs", {})
+    dropped: dict[str, str] = {}
     for name in list(outputs):
-        if references(outputs[name]) & set(gone):
+        missing = sorted(f"{r}.{a}" for r, a in getatts(outputs[name])
+                         if r in resources and moto_getatt_missing(resources[r]["Type"], a))
+        bad = sorted(references(outputs[name]) & set(gone))
+        why = (f"refers to {', '.join(bad)}" if bad else
+               f"uses GetAtt {', '.join(missing)}, which moto does not implement" if missing else
+               lost_import(outputs[name]))
+        if why:
             del outputs[name]
-            removed.append(f"Output {name}")
-            continue
-        missing = sorted(f"{lid}.{attr}" for lid, attr in getatts(outputs[name])
-                         if lid in resources and moto_getatt_missing(resources[lid]["Type"], attr))
-        if missing:
-            del outputs[name]
-            removed.append(f"Output {name} (moto cannot GetAtt {', '.join(missing)})")
-    return tpl, removed, problems
+            dropped[name] = why
+    if not outputs and "Outputs" in tpl:
+        del tpl["Outputs"]
+    return {"template": tpl, "unmodelled": unmodelled, "dependents": dependents, "outputs": dropped}
 
 
-# --------------------------------------------------------------------------
-# per-stack checks
+def walk(node: Any):
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
 
 
-class MotoWarnings(logging.Handler):
-    """Collects moto's WARNING records (skipped resources, unresolvable GetAtt)."""
 
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record.getMessage())
-
-
-MOTO_LOG = MotoWarnings()
-
-
-class StackResult:
-    def __init__(self, fixture: str, stack: str) -> None:
-        self.fixture, self.stack = fixture, stack
-        self.errors: list[str] = []
-        self.removed: list[str] = []
-        self.outputs = 0
-        self.status = "NOT_CREATED"
-        self.not_covered = ""
-        self.notes: list[str] = []
-
-    def fail(self, msg: str) -> None:
-        self.errors.append(msg)
-
-    def line(self) -> str:
-        head = f"moto: {self.fixture} {self.stack}: "
-        if self.not_covered:
-            return head + f"not covered — {self.not_covered}"
-        return head + f"{self.status}, {self.outputs} outputs resolved, removed: [{', '.join(self.removed)}]"
-
-
-def spot_check_security(res: StackResult, outs: dict, clients: dict) -> None:
+def spot_check_security(res: Check, outs: dict, clients: dict) -> None:
     kms, s3 = clients["kms"], clients["s3"]
     key_id = outs.get("KmsKeyId", "")
     try:
@@ -370,7 +470,7 @@ def spot_check_security(res: StackResult, outs: dict, clients: dict) -> None:
         res.fail(f"trail log group: {e}")
 
 
-def spot_check_network(res: StackResult, outs: dict, params: dict, azs: int, clients: dict, kms_arn: str | None) -> None:
+def spot_check_network(res: Check, outs: dict, params: dict, azs: int, clients: dict, kms_arn: str | None) -> None:
     ec2 = clients["ec2"]
     vpc_id = outs.get("VpcId", "")
     try:
@@ -409,128 +509,469 @@ def spot_check_network(res: StackResult, outs: dict, params: dict, azs: int, cli
             res.fail(f"flow logs: {e}")
 
 
-def deploy_stack(res: StackResult, clients: dict, stack_name: str, template_path: Path,
-                 params: dict) -> dict | None:
-    cfn = clients["cloudformation"]
-    template = load_template(template_path)
-    adapted, removed, problems = adapt(template, params)
-    res.removed = removed
-    if problems:
-        types = sorted({t for lid, r in template["Resources"].items()
-                        if not moto_implements(t := r["Type"])})
-        res.not_covered = f"moto lacks {', '.join(types)} ({'; '.join(problems)})"
-        res.fail(res.not_covered)
-        return None
-    body = template_path.read_text() if not removed else json.dumps(adapted, indent=1)
-    known = set(template.get("Parameters", {}))
-    cfn_params = [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in params.items() if k in known]
-    MOTO_LOG.records.clear()
-    try:
-        cfn.create_stack(StackName=stack_name, TemplateBody=body, Parameters=cfn_params,
-                         Capabilities=["CAPABILITY_NAMED_IAM"])
-    except Exception as e:  # noqa: BLE001
-        res.fail(f"create_stack: {e}")
-        return None
-    deadline = time.monotonic() + TIMEOUT_STACK
-    while True:
-        stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
-        res.status = stack["StackStatus"]
-        if not res.status.endswith("_IN_PROGRESS"):
-            break
-        if time.monotonic() > deadline:
-            res.fail(f"still {res.status} after {TIMEOUT_STACK}s")
-            return None
-        time.sleep(0.5)
-    if res.status != "CREATE_COMPLETE":
-        reasons = [f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason')}"
-                   for e in cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
-                   if e.get("ResourceStatusReason")]
-        res.fail(f"status {res.status} {stack.get('StackStatusReason', '')} {reasons[:5]}")
-        return None
 
-    for msg in MOTO_LOG.records:
-        res.fail(f"moto warned while creating the stack: {msg}")
-    # Nothing kept may have been skipped silently.
-    conditions = adapted.get("Conditions", {})
-    values = {k: str(v.get("Default")) for k, v in adapted.get("Parameters", {}).items() if "Default" in v}
-    values.update({k: str(v) for k, v in params.items()})
-    present = {r["LogicalResourceId"] for r in cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]}
-    for lid, r in adapted["Resources"].items():
-        want = True if "Condition" not in r else eval_condition(conditions.get(r["Condition"]), conditions, values)
-        if want and lid not in present:
-            res.fail(f"resource {lid} ({r['Type']}) missing from list_stack_resources")
-        if want is False and lid in present:
-            res.fail(f"resource {lid} created although condition {r['Condition']} is false")
+# --------------------------------------------------------------------------
+# results
 
-    outs = {o["OutputKey"]: o.get("OutputValue") for o in stack.get("Outputs", [])}
-    exports = {e["Name"]: e.get("Value") for e in cfn.list_exports()["Exports"]}
-    expected = adapted.get("Outputs", {})
-    for name, spec in expected.items():
-        if "Condition" in spec and eval_condition(conditions.get(spec["Condition"]), conditions, values) is False:
-            continue
-        value = outs.get(name)
-        if value in (None, "") or value == "None":
-            res.fail(f"output {name} has no value ({value!r})")
-            continue
-        if re.search(r"Fn::|\{'Ref'|\$\{", str(value)):
-            res.fail(f"output {name} unresolved: {value}")
-        if "Export" in spec:
-            ename = f"{stack_name}-{name}"
-            if exports.get(ename) != value:
-                res.fail(f"export {ename}: list_exports has {exports.get(ename)!r}, output is {value!r}")
-        res.outputs += 1
-    return outs
+
+class MotoWarnings(logging.Handler):
+    """Collects moto's WARNING records (skipped resources, unresolvable GetAtt)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
+
+
+MOTO_LOG = MotoWarnings()
+
+
+class Check:
+    """One step of the run; spot checks append to errors and notes."""
+
+    def __init__(self, fixture: str, name: str) -> None:
+        self.fixture, self.name = fixture, name
+        self.errors: list[str] = []
+        self.notes: list[str] = []
+        self.seconds = 0.0
+        self.summary = ""
+
+    def fail(self, msg: str) -> None:
+        self.errors.append(msg)
+
+    def line(self) -> str:
+        status = "ok" if not self.errors else "FAIL"
+        extra = f" {self.summary}" if self.summary else ""
+        return f"moto: {self.fixture} {self.name}: {status}{extra} ({self.seconds:.1f}s)"
+
+
+class Fixture:
+    """One generated project, its accounts and what has been deployed so far."""
+
+    def __init__(self, answers: Path, out: Path, endpoint: str, venv_bin: Path) -> None:
+        self.name = answers.stem
+        self.out = out
+        self.endpoint = endpoint
+        self.venv_bin = venv_bin
+        self.checks: list[Check] = []
+        stored = yaml.safe_load((out / ".stackwright" / "answers.yaml").read_text())
+        self.project = stored["project"]["name"]
+        self.region = stored["region"]
+        self.envs = stored["environments"]
+        self.azs = int(stored["network"]["availability_zones"])
+        self.pipeline = bool(stored["pipeline"]["stages"])
+        self.stack_templates = stack_templates(out)
+        self.creds: dict[str, dict[str, str]] = {}
+        self.unmodelled: dict[str, set[str]] = {}
+        self.dependents: list[str] = []
+        self.adapted: dict[str, dict] = {}
+        self.counts = {"deployed": 0, "updated": 0, "destroyed": 0, "redeployed": 0}
+
+    # ---- accounts and clients
+
+    def account(self, env: str | None) -> str:
+        if env is None:
+            return PIPELINE_ACCOUNT
+        entry = next(e for e in self.envs if e["name"] == env)
+        return str(entry.get("account_id") or PIPELINE_ACCOUNT)
+
+    def credentials(self, account: str) -> dict[str, str]:
+        if account not in self.creds:
+            if account == PIPELINE_ACCOUNT:
+                self.creds[account] = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                                       "AWS_SESSION_TOKEN": "testing"}
+            else:
+                import boto3
+
+                sts = boto3.client("sts", region_name=self.region, endpoint_url=self.endpoint,
+                                   aws_access_key_id="testing", aws_secret_access_key="testing")
+                c = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{self.project}-moto-deployer",
+                                    RoleSessionName="moto-deploy")["Credentials"]
+                self.creds[account] = {"AWS_ACCESS_KEY_ID": c["AccessKeyId"],
+                                       "AWS_SECRET_ACCESS_KEY": c["SecretAccessKey"],
+                                       "AWS_SESSION_TOKEN": c["SessionToken"]}
+        return self.creds[account]
+
+    def client(self, service: str, account: str) -> Any:
+        import boto3
+
+        c = self.credentials(account)
+        return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint,
+                            aws_access_key_id=c["AWS_ACCESS_KEY_ID"], aws_secret_access_key=c["AWS_SECRET_ACCESS_KEY"],
+                            aws_session_token=c["AWS_SESSION_TOKEN"])
+
+    # ---- make
+
+    def make(self, args: list[str], account: str, stdin: str = "") -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(self.credentials(account))
+        env.update({
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_PAGER": "",
+            "PATH": f"{self.venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+        })
+        return subprocess.run(["make", "--no-print-directory", *args], cwd=self.out, env=env, input=stdin,
+                              capture_output=True, text=True, timeout=TIMEOUT_MAKE)
+
+    def step(self, name: str) -> Check:
+        check = Check(self.name, name)
+        self.checks.append(check)
+        return check
+
+    def run_make(self, check: Check, args: list[str], account: str, expect_ok: bool = True,
+                 expect_text: str | None = None, stdin: str = "") -> subprocess.CompletedProcess:
+        start = time.monotonic()
+        proc = self.make(args, account, stdin)
+        check.seconds += time.monotonic() - start
+        text = proc.stdout + proc.stderr
+        shown = f"make {' '.join(args)}"
+        if expect_ok and proc.returncode != 0:
+            check.fail(f"{shown} exited {proc.returncode}:\n{indent(text[-3000:])}")
+        if not expect_ok and proc.returncode == 0:
+            check.fail(f"{shown} succeeded, but must fail here:\n{indent(text[-1500:])}")
+        if expect_text and expect_text not in text:
+            check.fail(f"{shown} does not say {expect_text!r}:\n{indent(text[-1500:])}")
+        return proc
+
+    # ---- stacks
+
+    def env_stacks(self, env: str) -> list[str]:
+        given = json.loads((self.out / "params" / f"{env}.json").read_text())
+        return [s for s in self.stack_templates if s in given]
+
+    def params(self, label: str, stack: str) -> dict:
+        given = json.loads((self.out / "params" / f"{label}.json").read_text())
+        return {k: str(v) for k, v in given.get(stack, {}).get("Parameters", {}).items()}
+
+    def stack_status(self, account: str, stack_name: str) -> str | None:
+        cfn = self.client("cloudformation", account)
+        try:
+            return cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+        except Exception as e:  # noqa: BLE001
+            if "does not exist" in str(e):
+                return None
+            raise
+
+
+def indent(text: str) -> str:
+    return "\n".join("      " + line for line in text.rstrip().splitlines())
+
+
+def stack_templates(out: Path) -> dict[str, str]:
+    """Stack -> template in deploy order, from the project's scripts/scan.py (written by stackwright)."""
+    text = (out / "scripts" / "scan.py").read_text()
+    block = text[text.index("STACK_TEMPLATES = {"):]
+    block = block[:block.index("\n}")]
+    return dict(re.findall(r'^\s+"([^"]+)": "(templates/[^"]+)",$', block, re.M))
 
 
 # --------------------------------------------------------------------------
+# what moto cannot model
 
 
-def generate(stackwright: str, answers: Path, out: Path) -> str | None:
+def adapt_project(fx: Fixture) -> None:
+    """Rewrite the temporary copy's templates without what moto cannot create; record it all."""
+    removed_exports: set[tuple[str, str]] = set()
+    for stack, rel in {"bootstrap": "templates/bootstrap.yaml", **fx.stack_templates}.items():
+        path = fx.out / rel
+        template = load_template(path)
+        result = adapt(template, removed_exports, list(fx.stack_templates))
+        fx.adapted[stack] = result["template"]
+        for rtype, lids in result["unmodelled"].items():
+            fx.unmodelled.setdefault(rtype, set()).update(f"{stack}:{lid}" for lid in lids)
+        fx.dependents += [f"{stack}: {d}" for d in result["dependents"]]
+        fx.dependents += [f"{stack}: Output {o}: {why}" for o, why in result["outputs"].items()]
+        removed_exports |= {(stack, o) for o in result["outputs"]}
+        if result["unmodelled"] or result["dependents"] or result["outputs"]:
+            path.write_text(json.dumps(result["template"], indent=1, default=str) + "\n")
+
+
+# --------------------------------------------------------------------------
+# checks
+
+
+def verify_stack(fx: Fixture, check: Check, account: str, label: str, stack: str, want: set[str]) -> dict:
+    """Status, resources, outputs, exports and the uploaded template of one deployed stack."""
+    stack_name = f"{fx.project}-{stack}" if label == "pipeline" else f"{fx.project}-{label}-{stack}"
+    cfn = fx.client("cloudformation", account)
+    try:
+        desc = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    except Exception as e:  # noqa: BLE001
+        check.fail(f"{stack_name}: {e}")
+        return {}
+    if desc["StackStatus"] not in want:
+        reasons = [f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason')}"
+                   for e in cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+                   if e.get("ResourceStatusReason")]
+        check.fail(f"{stack_name}: {desc['StackStatus']}, want {' or '.join(sorted(want))} {reasons[:5]}")
+        return {}
+    tpl = fx.adapted[stack]
+    params = fx.params(label, stack)
+    conditions = tpl.get("Conditions", {})
+    values = {k: str(v.get("Default")) for k, v in tpl.get("Parameters", {}).items() if "Default" in v}
+    values.update(params)
+    present = {r["LogicalResourceId"]
+               for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+               for r in page["StackResourceSummaries"]}
+    for lid, res in tpl["Resources"].items():
+        wanted = True if "Condition" not in res else eval_condition(conditions.get(res["Condition"]), conditions, values)
+        if wanted and lid not in present:
+            check.fail(f"{stack_name}: resource {lid} ({res['Type']}) missing from list_stack_resources")
+        if wanted is False and lid in present:
+            check.fail(f"{stack_name}: resource {lid} created although condition {res['Condition']} is false")
+    outs = {o["OutputKey"]: o.get("OutputValue") for o in desc.get("Outputs", [])}
+    exports = {e["Name"]: e.get("Value")
+               for page in cfn.get_paginator("list_exports").paginate() for e in page["Exports"]}
+    for name, spec in tpl.get("Outputs", {}).items():
+        if "Condition" in spec and eval_condition(conditions.get(spec["Condition"]), conditions, values) is False:
+            continue
+        value = outs.get(name)
+        if value in (None, "", "None") or re.search(r"Fn::|\{'Ref'|\$\{", str(value)):
+            check.fail(f"{stack_name}: output {name} unresolved ({value!r})")
+        elif "Export" in spec and exports.get(f"{stack_name}-{name}") != value:
+            check.fail(f"{stack_name}: export {stack_name}-{name} is {exports.get(f'{stack_name}-{name}')!r}, output {value!r}")
+    # The template went through the deployment bucket, under the stack's prefix.
+    bucket = f"{fx.project}-deploy-{account}-{fx.region}"
+    try:
+        keys = fx.client("s3", account).list_objects_v2(Bucket=bucket, Prefix=f"{stack_name}/").get("KeyCount", 0)
+    except Exception as e:  # noqa: BLE001
+        keys = 0
+        check.fail(f"{stack_name}: cannot list {bucket}: {e}")
+    if not keys:
+        check.fail(f"{stack_name}: no template under s3://{bucket}/{stack_name}/ (deployed without --s3-bucket?)")
+    return outs
+
+
+def verify_bucket(fx: Fixture, check: Check, account: str) -> None:
+    s3 = fx.client("s3", account)
+    bucket = f"{fx.project}-deploy-{account}-{fx.region}"
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except Exception as e:  # noqa: BLE001
+        check.fail(f"deployment bucket {bucket}: {e}")
+        return
+    try:
+        rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+        if rule["ApplyServerSideEncryptionByDefault"].get("SSEAlgorithm") != "aws:kms":
+            check.fail(f"{bucket}: encryption {rule}")
+        if rule.get("BucketKeyEnabled") is not True:
+            check.notes.append(f"{bucket}: BucketKeyEnabled not reported by moto ({rule})")
+    except Exception as e:  # noqa: BLE001
+        check.fail(f"{bucket}: encryption: {e}")
+    # moto's AWS::S3::Bucket handler applies only BucketName, BucketEncryption and Tags (and
+    # AWS::S3::BucketPolicy is not modelled): the rest of the hardening is checked on the template
+    # by the project's test_dep_01_deployment_bucket_is_hardened, and here only reported.
+    unapplied = []
+    if s3.get_bucket_versioning(Bucket=bucket).get("Status") != "Enabled":
+        unapplied.append("VersioningConfiguration")
+    try:
+        s3.get_public_access_block(Bucket=bucket)
+    except Exception:  # noqa: BLE001
+        unapplied.append("PublicAccessBlockConfiguration")
+    if not s3.get_bucket_logging(Bucket=bucket).get("LoggingEnabled"):
+        unapplied.append("LoggingConfiguration")
+    try:
+        s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    except Exception:  # noqa: BLE001
+        unapplied.append("LifecycleConfiguration")
+    if unapplied:
+        note = f"moto's AWS::S3::Bucket does not apply {', '.join(unapplied)} (checked on the template by the unit tests)"
+        if note not in check.notes:
+            check.notes.append(note)
+
+
+def moto_updates(resource_type: str) -> bool:
+    """moto has a CloudFormation update handler for the type (else an update drops the resource)."""
+    cls = moto_class(resource_type)
+    return cls is not None and not hasattr(cls.update_from_cloudformation_json, "__isabstractmethod__")
+
+
+SKIP_UPDATE = {"EnvironmentName", "TrailOwner", "PipelineAccountId"}
+
+
+def update_parameter(fx: Fixture, env: str) -> tuple[str, str, str, str, list[str]] | None:
+    """Change one parameter of env in params/<env>.json to another valid value.
+
+    Prefers a parameter whose resources moto can update in place (moto drops a resource whose
+    type has no update handler); returns (stack, key, old, new, resources it feeds)."""
+    path = fx.out / "params" / f"{env}.json"
+    given = json.loads(path.read_text())
+    candidates = []
+    for stack in fx.env_stacks(env):
+        declared = fx.adapted[stack].get("Parameters", {})
+        for key, old in sorted(given[stack]["Parameters"].items()):
+            spec = declared.get(key)
+            if spec is None or key in SKIP_UPDATE or "DeletionProtection" in key:
+                continue
+            old = str(old)
+            choices = [str(v) for v in spec.get("AllowedValues", []) if str(v) != old]
+            if not choices and "MaxValue" in spec and re.fullmatch(r"\d+", old) and int(old) < int(spec["MaxValue"]):
+                choices = [str(int(old) + 1)]
+            if not choices:
+                continue
+            users = [f"{lid} ({r['Type']})" for lid, r in fx.adapted[stack]["Resources"].items()
+                     if key in references(r.get("Properties", {}))]
+            updatable = bool(users) and all(moto_updates(r["Type"]) for lid, r in fx.adapted[stack]["Resources"].items()
+                                            if key in references(r.get("Properties", {})))
+            candidates.append((not updatable, not users, stack, key, old, choices[-1], users))
+    if not candidates:
+        return None
+    _, _, stack, key, old, new, users = sorted(candidates, key=lambda c: (c[0], c[1]))[0]
+    given[stack]["Parameters"][key] = new
+    path.write_text(json.dumps(given, indent=2) + "\n")
+    return stack, key, old, new, users
+
+
+def spot_checks(fx: Fixture, check: Check, env: str, outs_by_stack: dict) -> None:
+    account = fx.account(env)
+    clients = {svc: fx.client(svc, account) for svc in ("ec2", "kms", "s3", "sns", "logs")}
+    sec = outs_by_stack.get("security")
+    if sec:
+        spot_check_security(check, sec, clients)
+    net = outs_by_stack.get("network")
+    if net:
+        spot_check_network(check, net, fx.params(env, "network"), fx.azs, clients, (sec or {}).get("KmsKeyArn"))
+
+
+# --------------------------------------------------------------------------
+# the run
+
+
+def run_fixture(answers: Path, stackwright: str, endpoint: str, tmp: Path, venv_bin: Path) -> Fixture | Check:
+    out = tmp / answers.stem
     proc = subprocess.run([stackwright, "new", "--answers", str(answers), "--out", str(out)],
                           capture_output=True, text=True, timeout=TIMEOUT_GENERATE)
     if proc.returncode != 0:
-        return f"stackwright new exited {proc.returncode}: {proc.stderr.strip()[-2000:]}"
-    return None
+        c = Check(answers.stem, "generate")
+        c.fail(f"stackwright new exited {proc.returncode}: {proc.stderr.strip()[-2000:]}")
+        return c
+    fx = Fixture(answers, out, endpoint, venv_bin)
+    adapt_project(fx)
+    envs = [e["name"] for e in fx.envs]
+    first = envs[0]
+    cross = [e["name"] for e in fx.envs if e.get("account_id")]
+    accounts = {PIPELINE_ACCOUNT: None}
+    for e in fx.envs:
+        if e.get("account_id"):
+            accounts.setdefault(str(e["account_id"]), e["name"])
+    pipeline_params = f"PipelineAccountId={PIPELINE_ACCOUNT}"
 
+    # 1. refusals before anything exists
+    c = fx.step("refusals before bootstrap")
+    fx.run_make(c, ["preflight", f"ENV={first}"], fx.account(first), expect_ok=False, expect_text="make bootstrap")
+    fx.run_make(c, ["deploy", f"ENV={first}"], fx.account(first), expect_ok=False,
+                expect_text="run make bootstrap with these credentials first")
+    if fx.stack_status(fx.account(first), f"{fx.project}-{first}-{fx.env_stacks(first)[0]}") is not None:
+        c.fail("make deploy created a stack although the deployment bucket is missing")
+    for env in cross[:1]:
+        fx.run_make(c, ["preflight", f"ENV={env}"], PIPELINE_ACCOUNT, expect_ok=False,
+                    expect_text=f"{env} lives in account {fx.account(env)}")
+    c.summary = "preflight and deploy stop before bootstrap" + (", wrong account refused" if cross else "")
 
-def run_fixture(answers: Path, stackwright: str, endpoint: str, tmp: Path) -> list[StackResult]:
-    import boto3
+    # 2. bootstrap, once per account
+    c = fx.step("bootstrap")
+    for account, env in accounts.items():
+        fx.run_make(c, ["bootstrap"] + ([f"ENV={env}"] if env else []), account)
+        verify_bucket(fx, c, account)
+    c.summary = f"{len(accounts)} account(s): {', '.join(accounts)}"
 
-    fixture = answers.stem
-    out = tmp / fixture
-    err = generate(stackwright, answers, out)
-    if err:
-        r = StackResult(fixture, "generate")
-        r.fail(err)
-        return [r]
-    stored = yaml.safe_load((out / ".stackwright" / "answers.yaml").read_text())
-    project, region = stored["project"]["name"], stored["region"]
-    env = stored["environments"][0]["name"]
-    azs = int(stored["network"]["availability_zones"])
-    all_params = json.loads((out / "params" / f"{env}.json").read_text())
-    clients = {svc: boto3.client(svc, region_name=region, endpoint_url=endpoint)
-               for svc in ("cloudformation", "ec2", "kms", "s3", "sns", "logs")}
+    # 3. preflight passes (after the README's service-linked-role command when it asks for one)
+    c = fx.step("preflight")
+    for env in envs:
+        account = fx.account(env)
+        proc = fx.make(["preflight", f"ENV={env}"], account)
+        for service in sorted(set(re.findall(r"create-service-linked-role --aws-service-name (\S+)", proc.stdout))):
+            c.notes.append(f"{env}: preflight asked for the {service} service-linked role; created as the README says")
+            fx.client("iam", account).create_service_linked_role(AWSServiceName=service)
+        fx.run_make(c, ["preflight", f"ENV={env}"], account)
+    c.summary = f"{len(envs)} environment(s) pass"
 
-    results: list[StackResult] = []
-    security_outs: dict | None = None
-    for stack in STACKS:
-        res = StackResult(fixture, stack)
-        results.append(res)
-        template = out / "templates" / f"{stack}.yaml"
-        if not template.is_file():
-            res.fail(f"{template.relative_to(out)} not generated")
-            continue
-        params = all_params.get(stack, {}).get("Parameters", {})
-        outs = deploy_stack(res, clients, f"{project}-{env}-{stack}", template, params)
-        if outs is None:
-            continue
-        if stack == "security":
-            security_outs = outs
-            spot_check_security(res, outs, clients)
-        elif stack == "network":
-            spot_check_network(res, outs, params, azs, clients,
-                               (security_outs or {}).get("KmsKeyArn"))
-    return results
+    # 4. the first deployment
+    c = fx.step("deploy")
+    deployed: dict[str, dict] = {}
+    for env in cross:
+        if any(s == "deploy-role" for s in fx.env_stacks(env)):
+            fx.run_make(c, ["deploy-role", f"ENV={env}", f"PARAMS={pipeline_params}"], fx.account(env))
+    if fx.pipeline:
+        fx.run_make(c, ["deploy-pipeline", f"PARAMS={pipeline_params}"], PIPELINE_ACCOUNT)
+    for env in envs:
+        fx.run_make(c, ["deploy", f"ENV={env}", f"PARAMS={pipeline_params}"], fx.account(env))
+    if not c.errors:
+        pipeline_stacks = [s for s in fx.stack_templates if s not in {x for e in envs for x in fx.env_stacks(e)}]
+        if fx.pipeline:
+            for stack in pipeline_stacks:
+                verify_stack(fx, c, PIPELINE_ACCOUNT, "pipeline", stack, {"CREATE_COMPLETE"})
+                fx.counts["deployed"] += 1
+        for env in envs:
+            outs = {}
+            for stack in fx.env_stacks(env):
+                outs[stack] = verify_stack(fx, c, fx.account(env), env, stack, {"CREATE_COMPLETE", "UPDATE_COMPLETE"})
+                fx.counts["deployed"] += 1
+            deployed[env] = outs
+        spot_checks(fx, c, first, deployed.get(first, {}))
+    c.summary = (f"{fx.counts['deployed']} stacks: " + ", ".join(f"{e} {len(fx.env_stacks(e))}" for e in envs)
+                 + (f", pipeline {len(fx.stack_templates) - len({x for e in envs for x in fx.env_stacks(e)})}"
+                    if fx.pipeline else ""))
+    if c.errors:
+        return fx
+
+    # 5. update: one changed parameter, make deploy again
+    ephemeral = next((e["name"] for e in fx.envs if e.get("profile") == "ephemeral"), None)
+    target = ephemeral or first
+    c = fx.step("update")
+    changed = update_parameter(fx, target)
+    if changed is None:
+        c.fail(f"no parameter of {target} to change")
+    else:
+        stack, key, old, new, users = changed
+        fx.run_make(c, ["deploy", f"ENV={target}", f"PARAMS={pipeline_params}"], fx.account(target))
+        stack_name = f"{fx.project}-{target}-{stack}"
+        verify_stack(fx, c, fx.account(target), target, stack, {"UPDATE_COMPLETE"})
+        got = {p["ParameterKey"]: p.get("ParameterValue") for p in
+               fx.client("cloudformation", fx.account(target)).describe_stacks(StackName=stack_name)["Stacks"][0].get("Parameters", [])}
+        if got.get(key) != new:
+            c.fail(f"{stack_name}: {key} is {got.get(key)!r} after the update, want {new!r}")
+        fx.counts["updated"] += 1
+        c.summary = f"{stack_name} {key} {old} -> {new} (feeds {', '.join(users) or 'no resource'}): UPDATE_COMPLETE"
+
+    # 6. destroy an ephemeral environment
+    if ephemeral is None:
+        c = fx.step("destroy and redeploy")
+        c.summary = "skipped: no ephemeral environment"
+        return fx
+    c = fx.step("destroy")
+    account = fx.account(ephemeral)
+    stacks = fx.env_stacks(ephemeral)
+    fx.run_make(c, ["destroy", f"ENV={ephemeral}"], account, expect_ok=False, expect_text="aborted", stdin="no\n")
+    still = [s for s in stacks if fx.stack_status(account, f"{fx.project}-{ephemeral}-{s}") is not None]
+    if still != stacks:
+        c.fail(f"a refused destroy deleted {sorted(set(stacks) - set(still))}")
+    fx.run_make(c, ["destroy", f"ENV={ephemeral}", f"CONFIRM={ephemeral}"], account)
+    left = {s: fx.stack_status(account, f"{fx.project}-{ephemeral}-{s}") for s in stacks}
+    left = {s: st for s, st in left.items() if st not in (None, "DELETE_COMPLETE")}
+    if left:
+        c.fail(f"stacks left after make destroy: {left}")
+    fx.counts["destroyed"] += len(stacks) - len(left)
+    c.summary = f"{ephemeral}: {len(stacks) - len(left)} of {len(stacks)} stacks deleted (a refused prompt deleted none)"
+    if c.errors:
+        return fx
+
+    # 7. redeploy it
+    c = fx.step("redeploy")
+    fx.run_make(c, ["deploy", f"ENV={ephemeral}", f"PARAMS={pipeline_params}"], account)
+    if not c.errors:
+        outs = {}
+        for stack in stacks:
+            outs[stack] = verify_stack(fx, c, account, ephemeral, stack, {"CREATE_COMPLETE"})
+            fx.counts["redeployed"] += 1
+        spot_checks(fx, c, ephemeral, outs)
+    c.summary = f"{ephemeral}: {fx.counts['redeployed']} stacks CREATE_COMPLETE again"
+    return fx
 
 
 def main() -> int:
@@ -540,10 +981,15 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the generated projects (path printed)")
     args = ap.parse_args()
 
+    venv_bin = Path(sys.executable).parent
+    for tool in ("aws", "make"):
+        if not (shutil.which(tool, path=str(venv_bin)) or (tool == "make" and shutil.which(tool))):
+            print(f"moto_deploy: {tool} not found ({venv_bin}); install scripts/requirements-checkers.txt", file=sys.stderr)
+            return 1
     for var, val in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
                      ("AWS_SESSION_TOKEN", "testing"), ("AWS_SECURITY_TOKEN", "testing")):
         os.environ[var] = val
-    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
         os.environ.pop(var, None)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
@@ -559,11 +1005,17 @@ def main() -> int:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    print(f"moto_deploy: moto {moto_version} server at {endpoint}")
+    # "localhost": moto resolves a TemplateURL on any other host as virtual-hosted S3, so the
+    # CLI's path-style upload URL (endpoint/bucket/key) would name the bucket "127".
+    endpoint = f"http://localhost:{port}"
+    cli = subprocess.run([str(venv_bin / "aws"), "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"moto_deploy: moto {moto_version} server at {endpoint}; {cli}")
     for shim in SHIMS:
         print(f"moto_deploy: moto shim (emulator bug, template untouched): {shim}")
-    results: list[StackResult] = []
+    checks: list[Check] = []
+    unmodelled: dict[str, set[str]] = {}
+    totals = {"deployed": 0, "updated": 0, "destroyed": 0, "redeployed": 0}
+    t0 = time.monotonic()
     tmpdir = tempfile.mkdtemp(prefix="moto-deploy-") if args.keep else None
     try:
         with tempfile.TemporaryDirectory(prefix="moto-deploy-") as auto_tmp:
@@ -571,26 +1023,47 @@ def main() -> int:
             for answers in args.answers:
                 # Each fixture starts from an empty moto.
                 urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
+                start = time.monotonic()
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    fixture_results = run_fixture(answers, args.stackwright, endpoint, tmp)
+                    result = run_fixture(answers, args.stackwright, endpoint, tmp, venv_bin)
+                if isinstance(result, Check):
+                    print(result.line())
+                    for e in result.errors:
+                        print(f"  FAIL {e}")
+                    checks.append(result)
+                    continue
+                fx = result
                 skipped = [str(w.message) for w in caught if "not supported by moto" in str(w.message)]
-                if skipped:  # cannot happen after adapt(); fail loudly if it does
-                    fixture_results[-1].fail(f"moto skipped resources: {skipped}")
-                for r in fixture_results:
-                    print(r.line())
-                    for n in r.notes:
+                if skipped:  # cannot happen after adapt_project(); fail loudly if it does
+                    fx.step("moto skipped resources").fail(f"moto skipped resources: {skipped}")
+                for rtype, where in sorted(fx.unmodelled.items()):
+                    print(f"moto: {fx.name} not modelled by moto, removed from the temporary copy: {rtype}: {', '.join(sorted(where))}")
+                    unmodelled.setdefault(rtype, set()).add(fx.name)
+                for d in fx.dependents:
+                    print(f"moto: {fx.name}   removed with them: {d}")
+                for c in fx.checks:
+                    print(c.line())
+                    for n in c.notes:
                         print(f"  note: {n}")
-                    for e in r.errors:
-                        if e != r.not_covered:
-                            print(f"  FAIL {e}")
-                results += fixture_results
+                    for e in c.errors:
+                        print(f"  FAIL {e}")
+                for k in totals:
+                    totals[k] += fx.counts[k]
+                print(f"moto: {fx.name}: {len(fx.envs)} environment(s), deployed {fx.counts['deployed']} stacks, "
+                      f"updated {fx.counts['updated']}, destroyed {fx.counts['destroyed']}, "
+                      f"redeployed {fx.counts['redeployed']} ({time.monotonic() - start:.0f}s)")
+                checks += fx.checks
             if tmpdir:
                 print(f"moto_deploy: projects kept in {tmpdir}")
     finally:
         server.stop()
-    passed = sum(1 for r in results if not r.errors)
-    failed = len(results) - passed
+    print(f"moto_deploy: resource types moto could not model ({len(unmodelled)}): "
+          + (", ".join(f"{t} [{', '.join(sorted(f))}]" for t, f in sorted(unmodelled.items())) or "none"))
+    print(f"moto_deploy: stacks deployed {totals['deployed']}, updated {totals['updated']}, "
+          f"destroyed {totals['destroyed']}, redeployed {totals['redeployed']} in {time.monotonic() - t0:.0f}s")
+    passed = sum(1 for c in checks if not c.errors)
+    failed = len(checks) - passed
     print(f"moto_deploy: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
