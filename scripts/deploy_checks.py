@@ -443,6 +443,37 @@ def _role_ref(raw, stack: str):
     return None
 
 
+def _codebuild_deployment(project: Path, tpl: Template, resolver: Resolver, pipeline_stack: str, stage, action):
+    """A CodeBuild action that creates a stack's change set: its EnvironmentVariables
+    name STACK, TEMPLATE and EXEC_ROLE_ARN (MODE create, when given), as the
+    project's buildspecs/change_set.py expects. The template goes through S3 when
+    a buildspec creates change sets from a template URL. None for other actions;
+    a string (a note) when it cannot be followed."""
+    raw = (action.get("Configuration") or {}).get("EnvironmentVariables")
+    if raw is None:
+        return None
+    value = resolver.value(raw)
+    try:
+        items = json.loads(value) if isinstance(value, str) else value
+        env = {str(i["name"]): str(i.get("value", "")) for i in items}
+    except (TypeError, KeyError, ValueError):
+        return f"{tpl.where(node=action)}: CodeBuild action {action.get('Name')}: EnvironmentVariables not readable"
+    if not {"STACK", "TEMPLATE"} <= set(env) or env.get("MODE", "create") != "create":
+        return None
+    template = project / env["TEMPLATE"]
+    if not template.is_file():
+        return f"{tpl.where(node=action)}: CodeBuild action {action.get('Name')}: TEMPLATE {env['TEMPLATE']} is not a file"
+    role_text = env.get("EXEC_ROLE_ARN") or env.get("ROLE_ARN") or ""
+    m = re.fullmatch(r"\$\{([A-Za-z0-9]+)\.Arn\}", role_text)
+    role = {"stack": pipeline_stack, "logical_id": m.group(1)} if m else ({"arn": role_text} if role_text else None)
+    by_url = any(re.search(r"TemplateURL|--template-url|--s3-bucket", f.read_text(errors="replace"))
+                 for f in sorted((project / "buildspecs").glob("*")) if f.is_file())
+    cfg = re.search(r"template-config/([^/]+)/", env.get("CONFIG", ""))
+    return Deployment(stack=env["STACK"], template=template, env=cfg.group(1) if cfg else None,
+                      account=PIPELINE_ACCOUNT, path="s3" if by_url else "inline",
+                      via=f"pipeline action {stage.get('Name')}/{action.get('Name')} (CodeBuild)", role=role)
+
+
 def model_from_project(project: Path) -> Model:
     answers_file = project / ".stackwright" / "answers.yaml"
     if not answers_file.is_file():
@@ -534,10 +565,26 @@ def model_from_project(project: Path) -> Model:
         for res in tpl.resources.values():
             if not isinstance(res, dict) or res.get("Type") != "AWS::CodePipeline::Pipeline":
                 continue
+            presolver = Resolver(tpl, params.get("pipeline", {}).get("pipeline", {}), {
+                "AWS::Partition": "aws", "AWS::Region": region, "AWS::URLSuffix": "amazonaws.com",
+                "AWS::AccountId": Unknown("${AWS::AccountId}"), "AWS::StackName": pipeline_stack})
             for stage in (res.get("Properties") or {}).get("Stages") or []:
                 for action in (stage or {}).get("Actions") or []:
                     type_id = action.get("ActionTypeId") or {}
                     conf = action.get("Configuration") or {}
+                    if type_id.get("Provider") == "CodeBuild":
+                        d = _codebuild_deployment(project, tpl, presolver, pipeline_stack, stage, action)
+                        if d is None:
+                            continue
+                        if isinstance(d, str):
+                            model.notes.append(d)
+                            continue
+                        d.env = stack_env.get(d.stack) or d.env
+                        d.account = env_account.get(d.env, PIPELINE_ACCOUNT) if d.env else PIPELINE_ACCOUNT
+                        d.parameters = stack_params(d.env, d.template, d.account) if d.env else {}
+                        d.ephemeral = recreated(d.env, d.stack)
+                        model.deployments.append(d)
+                        continue
                     if type_id.get("Provider") != "CloudFormation" or conf.get("ActionMode") not in CREATE_MODES:
                         continue
                     tpath = conf.get("TemplatePath")
@@ -557,22 +604,19 @@ def model_from_project(project: Path) -> Model:
                     raw_role = conf.get("RoleArn")
                     role = _role_ref(raw_role, pipeline_stack)
                     if role is None and raw_role is not None:
-                        r = Resolver(tpl, params.get("pipeline", {}).get("pipeline", {}), {
-                            "AWS::Partition": "aws", "AWS::Region": region, "AWS::URLSuffix": "amazonaws.com",
-                            "AWS::AccountId": Unknown("${AWS::AccountId}"), "AWS::StackName": pipeline_stack})
-                        role = {"arn": str(r.value(raw_role))}
+                        role = {"arn": str(presolver.value(raw_role))}
                     model.deployments.append(Deployment(
                         stack=stack, template=template, env=env, account=account, path="codepipeline",
                         via=f"pipeline action {stage.get('Name')}/{action.get('Name')}",
                         parameters=stack_params(env or "", template, account) if env else {},
                         role=role, ephemeral=recreated(env, stack)))
-        by_action = {(d.env, d.stack) for d in model.deployments if d.path == "codepipeline"}
+        by_action = {(d.env, d.stack) for d in model.deployments if d.via.startswith("pipeline action")}
         if by_action:
             for d in model.deployments:
                 # deploy-role.yaml is deployed by hand in its account, before the pipeline exists.
-                if d.path != "codepipeline" and d.template.stem != "deploy-role" \
+                if not d.via.startswith("pipeline action") and d.template.stem != "deploy-role" \
                         and d.env in {e for e, _ in by_action} and (d.env, d.stack) not in by_action:
-                    model.notes.append(f"pipeline: stack {d.stack} ({d.env}) is deployed by no CloudFormation action "
+                    model.notes.append(f"pipeline: stack {d.stack} ({d.env}) is deployed by no modelled action "
                                        "of templates/pipeline.yaml; however the pipeline deploys it is not modelled")
     if not model.deployments:
         raise InputError(f"{project}: found no deployment in the Makefile or the pipeline")

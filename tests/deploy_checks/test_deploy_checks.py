@@ -398,3 +398,66 @@ def test_dep_02_schema_entries_that_are_not_iam_actions_are_skipped_with_a_note(
                         "ec2:Describe*", REGION)[0] == "allowed"
     assert dc._evaluate([("p", {"Effect": "Allow", "Action": "ec2:DescribeImages", "Resource": "*"})],
                         "ec2:Describe*", REGION)[0] == "missing"
+
+
+PIPELINE_CODEBUILD = """
+Resources:
+  ExecutionRoleDev:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: fx-dev-cfn-exec
+      AssumeRolePolicyDocument: {Statement: []}
+      Policies:
+        - PolicyName: exec
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: [logs:PutMetricFilter, logs:DeleteMetricFilter], Resource: "*"}
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: arn:aws:iam::111122223333:role/fx-pipeline-role
+      Stages:
+        - Name: Deploy-dev
+          Actions:
+            - Name: CreateChangeSet-app
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration:
+                ProjectName: fx-build
+                EnvironmentVariables: !Sub '[{"name":"MODE","value":"create","type":"PLAINTEXT"},{"name":"STACK","value":"fx-dev-app","type":"PLAINTEXT"},{"name":"TEMPLATE","value":"templates/app.yaml","type":"PLAINTEXT"},{"name":"CONFIG","value":"build/template-config/dev/app.json","type":"PLAINTEXT"},{"name":"EXEC_ROLE_ARN","value":"${ExecutionRoleDev.Arn}","type":"PLAINTEXT"}]'
+            - Name: ExecuteChangeSet-app
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration:
+                ProjectName: fx-build
+                EnvironmentVariables: '[{"name":"MODE","value":"execute","type":"PLAINTEXT"},{"name":"STACK","value":"fx-dev-app","type":"PLAINTEXT"}]'
+"""
+
+
+def test_project_model_follows_codebuild_change_set_actions(tmp_path):
+    """A CodeBuild step that creates the change set from the template's S3 URL (buildspecs/change_set.py)."""
+    (tmp_path / ".stackwright").mkdir()
+    (tmp_path / ".stackwright" / "answers.yaml").write_text(yaml.safe_dump({
+        "region": REGION, "environments": [{"name": "dev", "profile": "ephemeral"}]}))
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "pipeline.yaml").write_text(PIPELINE_CODEBUILD)
+    big = big_template(tmp_path, pad=52)
+    app = json.loads(big.read_text())
+    app["Resources"] = yaml.safe_load((FIXTURES / "metric-filter.yaml").read_text())["Resources"]
+    (tmp_path / "templates" / "app.yaml").write_text(json.dumps(app))
+    (tmp_path / "buildspecs").mkdir()
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "dev.json").write_text(json.dumps({"app": {"Parameters": {}}}))
+    (tmp_path / "Makefile").write_text(
+        "deploy-pipeline:\n"
+        "\taws cloudformation deploy --stack-name fx-pipeline --template-file templates/pipeline.yaml --s3-bucket b\n"
+        "deploy:\n"
+        "\taws cloudformation deploy --stack-name fx-dev-app --template-file templates/app.yaml --s3-bucket b\n")
+    # Without a buildspec that deploys by URL, the step passes the body inline: over 51,200 bytes.
+    m = dc.model_from_project(tmp_path)
+    steps = [d for d in m.deployments if d.via.endswith("(CodeBuild)")]
+    assert [(d.stack, d.env, d.path, d.role) for d in steps] == [
+        ("fx-dev-app", "dev", "inline", {"stack": "fx-pipeline", "logical_id": "ExecutionRoleDev"})]
+    report = dc.run_checks(m, {"DEP-01", "DEP-02"})
+    assert len(messages(report, "DEP-01")) == 1
+    assert messages(report, "DEP-02")[0].endswith("logs:DescribeMetricFilters")
+    (tmp_path / "buildspecs" / "change_set.py").write_text("cfn.create_change_set(TemplateURL=url)\n")
+    assert messages(dc.run_checks(dc.model_from_project(tmp_path), {"DEP-01"}), "DEP-01") == []
