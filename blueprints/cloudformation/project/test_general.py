@@ -106,6 +106,7 @@ NOT_PHYSICAL = {
     ("*", "DisplayName"),  # free text in notifications
     ("*", "DBName"),  # the database inside an instance
     ("*", "DatabaseName"),  # the database inside a cluster
+    ("*", "EngineName"),  # the database engine an option group is for
     ("*", "EventBusName"),  # the bus a rule listens on
     ("AWS::EC2::VPCEndpoint", "ServiceName"),  # the AWS service behind the endpoint
     ("AWS::IAM::Policy", "PolicyName"),  # inline policy: unique per role, not per account
