@@ -53,6 +53,15 @@ pub enum Command {
     /// `stackwright new --answers team.yaml --out payments-stack`,
     /// or `stackwright new --defaults` for the built-in example answers.
     New(NewArgs),
+    /// Update a generated project in place after changing an answer or upgrading stackwright.
+    ///
+    /// Re-renders the project from its stored answers (plus --set, --answers,
+    /// --preset or the wizard) and merges the result into the files on disk,
+    /// three-way, against what stackwright wrote last time: your edits stay,
+    /// overlapping edits get conflict markers and exit code 3. Examples:
+    /// `stackwright update --set database.engine=mysql`,
+    /// `stackwright update --dry-run`, `stackwright update --to-current-versions`.
+    Update(UpdateArgs),
     /// Write, check or describe answers files.
     #[command(subcommand)]
     Answers(AnswersCommand),
@@ -116,9 +125,68 @@ pub struct NewArgs {
     pub force: bool,
 
     /// Extra blueprint directory (`<flavour>/<name>/blueprint.yaml`); its blueprints add to or
-    /// replace the built-in ones by name. Repeatable.
-    #[arg(long = "blueprints", value_name = "DIR", help_heading = "Blueprints")]
+    /// replace the built-in ones by name. Repeatable. `git+URL[@REF]` clones a git repository
+    /// (tag, branch or commit) into the cache and records the commit in `.stackwright/lock.yaml`.
+    #[arg(
+        long = "blueprints",
+        value_name = "DIR|git+URL",
+        help_heading = "Blueprints"
+    )]
     pub blueprint_dirs: Vec<PathBuf>,
+
+    /// The git blueprint set `--blueprints git+URL` resolved to (filled in, not a flag).
+    #[arg(skip)]
+    pub blueprint_git: Option<crate::update::lock::GitPin>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    /// The project directory (the one holding `.stackwright/answers.yaml`).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Change one answer, e.g. `--set database.engine=mysql` or `--set environments[2]={name: qa}`.
+    /// Repeatable; applied last. The change is kept in `.stackwright/answers.yaml`.
+    #[arg(long = "set", value_name = "KEY=VALUE", help_heading = "Answers")]
+    pub sets: Vec<String>,
+
+    /// Answers file laid over the stored answers (keys it sets win); `-` reads standard input.
+    #[arg(long, short = 'a', value_name = "FILE", help_heading = "Answers")]
+    pub answers: Option<String>,
+
+    /// Lay a built-in preset (`workshop`) over the stored answers.
+    #[arg(long, value_name = "NAME", help_heading = "Answers")]
+    pub preset: Option<String>,
+
+    /// Open the wizard on the stored answers; writing from it runs the update.
+    #[arg(long, help_heading = "Answers")]
+    pub wizard: bool,
+
+    /// Adopt the engine versions pinned by the running stackwright instead of
+    /// the ones recorded in `.stackwright/lock.yaml`.
+    #[arg(long, help_heading = "Answers")]
+    pub to_current_versions: bool,
+
+    /// Print the diff the update would apply (and the conflicts it would leave); write nothing.
+    #[arg(long, help_heading = "Output")]
+    pub dry_run: bool,
+
+    /// Update even though `git status` shows uncommitted changes in the project.
+    #[arg(long, help_heading = "Output")]
+    pub allow_dirty: bool,
+
+    /// Extra blueprint directory, or a git repository `git+URL[@REF]` (tag, branch or commit).
+    /// A project made from a git blueprint set is re-rendered from the commit in its lock file.
+    #[arg(
+        long = "blueprints",
+        value_name = "DIR|git+URL",
+        help_heading = "Blueprints"
+    )]
+    pub blueprint_dirs: Vec<PathBuf>,
+
+    /// Move the project's git blueprint set to this tag, branch or commit.
+    #[arg(long, value_name = "REF", help_heading = "Blueprints")]
+    pub to_ref: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -153,7 +153,15 @@ pub enum Error {
 
     #[error("cancelled")]
     Cancelled,
+
+    /// An update merged everything it could; these files need a person.
+    /// The summary (what was written) comes first.
+    #[error("{summary}{} file(s) need you: resolve the conflict markers (<<<<<<< ours … >>>>>>> theirs) or review the kept files, then commit\n{}", .files.len(), .files.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n"))]
+    Conflicts { summary: String, files: Vec<String> },
 }
+
+/// Exit code of `stackwright update` when some files need a person (conflicts).
+pub const EXIT_CONFLICTS: i32 = 3;
 
 fn render_diagnostics(diags: &[Diagnostic]) -> String {
     let mut out = String::new();
@@ -220,6 +228,7 @@ impl Error {
         match self {
             Error::InvalidAnswers(_) | Error::Usage(_) => 2,
             Error::Cancelled => 130,
+            Error::Conflicts { .. } => EXIT_CONFLICTS,
             _ => 1,
         }
     }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod error;
 pub mod output;
 pub mod ui;
+pub mod update;
 pub mod yaml;
 
 use std::io::{IsTerminal, Read, Write};
@@ -88,6 +89,17 @@ fn report(err: &Error, writes: bool) {
             }
         }
         Error::Cancelled => eprintln!("cancelled; nothing was written"),
+        Error::Conflicts { summary, files } => {
+            let _ = out(summary);
+            eprintln!(
+                "{label}: {} file(s) need you (exit code {}): resolve the conflict markers (<<<<<<< ours … >>>>>>> theirs) or review the kept files, then commit",
+                files.len(),
+                error::EXIT_CONFLICTS
+            );
+            for f in files {
+                eprintln!("  {f}");
+            }
+        }
         other => eprintln!("{label}: {other}"),
     }
 }
@@ -108,6 +120,7 @@ fn out(text: &str) -> Result<()> {
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::New(args) => new(args),
+        Command::Update(args) => out(&update::run(&args)?),
         Command::Answers(AnswersCommand::Init {
             out: target,
             force,
@@ -403,7 +416,10 @@ fn with_region(region: Option<&str>, sets: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn new(args: NewArgs) -> Result<()> {
+fn new(mut args: NewArgs) -> Result<()> {
+    let (dirs, git) = update::git::expand(&args.blueprint_dirs)?;
+    args.blueprint_dirs = dirs;
+    args.blueprint_git = git;
     let ask = args.wizard
         || args.plain
         || (args.answers.is_none() && !args.defaults && args.preset.is_none());
@@ -519,23 +535,25 @@ fn generate_quiet(
     blueprints: &[blueprint::Blueprint],
 ) -> Result<String> {
     let plan = blueprint::render_bounded(loaded, blueprints, render_deadline())?;
+    let mut files = plan.files;
+    update::add_bookkeeping(&mut files, loaded, blueprints, args.blueprint_git.as_ref());
     let target = target_dir(args, loaded);
     if args.dry_run {
         return Ok(format!(
             "would write {}/ (dry run, nothing written)\n{}",
             target.display(),
-            output::tree(&plan.files)
+            output::tree(&files)
         ));
     }
     WRITING.store(true, Ordering::SeqCst);
-    let result = output::write(&target, &plan.files, args.force);
+    let result = output::write(&target, &files, args.force);
     WRITING.store(false, Ordering::SeqCst);
     let report = result?;
     let a = &loaded.answers;
     let mut text = format!(
         "wrote {} ({} files: {} new, {} updated, {} unchanged) with {} controls\n",
         target.display(),
-        plan.files.len(),
+        files.len(),
         report.created,
         report.updated,
         report.unchanged,

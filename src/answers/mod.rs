@@ -66,7 +66,11 @@ pub struct Layers {
 /// Answers after every layer, default and check: ready to render.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// Resolved: `auto` versions pinned, every VPC range assigned.
     pub answers: Answers,
+    /// As the person chose them, before resolution (`auto` stays `auto`): what
+    /// a project stores in `.stackwright/answers.yaml`.
+    pub chosen: Answers,
     /// Non-fatal notes for the person (e.g. a world-open trusted CIDR that was explicitly allowed).
     pub warnings: Vec<String>,
 }
@@ -75,6 +79,11 @@ pub struct Loaded {
 /// syntax and duplicate keys, unknown keys, wrong types and the field and
 /// cross-field rules, sorted by where they are.
 pub fn load(layers: &Layers) -> Result<Loaded> {
+    load_pinned(layers, &validate::Pins::default())
+}
+
+/// [`load`], resolving what the answers leave open to an earlier run's values where they fit.
+pub fn load_pinned(layers: &Layers, pins: &validate::Pins) -> Result<Loaded> {
     let merged = merge_tree(layers);
     let Some(answers) = merged.answers else {
         return Err(Error::InvalidAnswers(finish(layers, merged.diags)));
@@ -91,7 +100,7 @@ pub fn load(layers: &Layers) -> Result<Loaded> {
             ));
         }
     }
-    match validate::validate(answers, &merged.tree) {
+    match validate::validate_pinned(answers, &merged.tree, pins) {
         Ok(loaded) if diags.is_empty() => Ok(loaded),
         Ok(_) => Err(Error::InvalidAnswers(finish(layers, diags))),
         Err(Error::InvalidAnswers(rules)) => {

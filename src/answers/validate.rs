@@ -443,7 +443,24 @@ fn printable(s: &str) -> String {
 }
 
 /// Runs every rule, collecting all problems; fills in what `auto` and omission leave open.
-pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
+pub fn validate(answers: Answers, tree: &Node) -> Result<Loaded> {
+    validate_pinned(answers, tree, &Pins::default())
+}
+
+/// Values an earlier run resolved (from a project's lock file), reused for
+/// what the answers still leave open so that an update changes only what the
+/// person changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pins {
+    /// The engine and the version `auto` resolved to.
+    pub database: Option<(Engine, String)>,
+    /// Environment name → the VPC range assigned to it.
+    pub vpc_cidrs: Vec<(String, String)>,
+}
+
+/// [`validate`], resolving `auto` and omitted values to `pins` where they still fit.
+pub fn validate_pinned(mut answers: Answers, tree: &Node, pins: &Pins) -> Result<Loaded> {
+    let chosen = answers.clone();
     let mut v = Collector {
         tree,
         diags: Vec::new(),
@@ -669,30 +686,57 @@ pub fn validate(mut answers: Answers, tree: &Node) -> Result<Loaded> {
     }
 
     // Resolution: assign VPC ranges that overlap nothing, pin `auto` versions.
-    let taken: Vec<Ipv4Net> = explicit.iter().map(|(_, n)| *n).collect();
+    // Ranges pinned by an earlier run are kept first, unless an explicit range
+    // of this run now overlaps them.
+    let overlaps = |a: &Ipv4Net, b: &Ipv4Net| a.contains(&b.network()) || b.contains(&a.network());
+    let mut assigned: Vec<Ipv4Net> = explicit.iter().map(|(_, n)| *n).collect();
+    for env in &mut answers.environments {
+        if env.vpc_cidr.is_some() {
+            continue;
+        }
+        let pinned = pins
+            .vpc_cidrs
+            .iter()
+            .find(|(name, _)| *name == env.name)
+            .and_then(|(_, cidr)| cidr.parse::<Ipv4Net>().ok());
+        if let Some(net) = pinned {
+            if !assigned.iter().any(|t| overlaps(t, &net)) {
+                assigned.push(net);
+                env.vpc_cidr = Some(net.to_string());
+            }
+        }
+    }
     let mut candidates = (0u8..=255)
         .map(|second| Ipv4Net::new(Ipv4Addr::new(10, second, 0, 0), 16).expect("valid /16"));
-    let mut assigned: Vec<Ipv4Net> = taken.clone();
     for env in &mut answers.environments {
         if env.vpc_cidr.is_none() {
             let free = candidates
                 .by_ref()
-                .find(|c| {
-                    !assigned
-                        .iter()
-                        .any(|t| t.contains(&c.network()) || c.contains(&t.network()))
-                })
+                .find(|c| !assigned.iter().any(|t| overlaps(t, c)))
                 .expect("256 /16 ranges cannot all be taken by 8 environments");
             assigned.push(free);
             env.vpc_cidr = Some(free.to_string());
         }
     }
     if answers.database.version == "auto" && answers.database.engine != Engine::None {
-        if let Some(e) = facts().engine(answers.database.engine) {
+        let pinned = pins
+            .database
+            .as_ref()
+            .filter(|(engine, version)| {
+                *engine == answers.database.engine && engine_version(*engine, version).is_ok()
+            })
+            .map(|(_, version)| version.clone());
+        if let Some(version) = pinned {
+            answers.database.version = version;
+        } else if let Some(e) = facts().engine(answers.database.engine) {
             answers.database.version = e.version.clone();
         }
     }
-    Ok(Loaded { answers, warnings })
+    Ok(Loaded {
+        answers,
+        chosen,
+        warnings,
+    })
 }
 
 struct Collector<'a> {

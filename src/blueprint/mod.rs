@@ -208,7 +208,7 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
     // the pool while the caller goes on with the files.
     rayon::spawn(move || drop((compiled, parsed, env_ctxs, summary_ctx, exprs)));
 
-    let stored = stored_answers(a);
+    let stored = stored_answers(&loaded.chosen);
     files.push(RenderedFile {
         path: ".stackwright/answers.yaml".into(),
         content: stored.into_bytes(),
@@ -273,11 +273,13 @@ pub fn render_bounded(
     }
 }
 
-/// The resolved answers as stored in the project, with an editor schema header.
+/// The answers as chosen (`auto` stays `auto`) as stored in the project, with
+/// an editor schema header. What `auto` resolved to is in `.stackwright/lock.yaml`.
 pub fn stored_answers(a: &Answers) -> String {
     format!(
         "# yaml-language-server: $schema=answers.schema.json\n\
-         # The resolved answers this project was generated from.\n\
+         # The answers this project was generated from; what `auto` resolved to is in lock.yaml.\n\
+         # Change an answer: stackwright update --set KEY=VALUE (or edit this file, then stackwright update).\n\
          # Reproduce it byte for byte: stackwright new --answers .stackwright/answers.yaml --out <dir>\n{}",
         answers::to_yaml(a)
     )

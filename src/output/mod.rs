@@ -217,6 +217,14 @@ pub fn write(target: &Path, files: &[RenderedFile], force: bool) -> Result<Repor
     for f in files {
         safe_relative_path(&f.path)?;
     }
+    // `.`, `./` or `..` name a directory without a final name: use its real path.
+    let resolved;
+    let target = if target.file_name().is_none() && target.exists() {
+        resolved = fs::canonicalize(target).map_err(|e| Error::io("resolving", target, e))?;
+        resolved.as_path()
+    } else {
+        target
+    };
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -321,6 +329,21 @@ fn stage_and_move(
     if INTERRUPTED.load(Ordering::SeqCst) {
         return Err(Error::Cancelled);
     }
+    if !merge && is_current_dir(target) {
+        // The shell is in the (empty) target: keep the directory itself, or it
+        // would be left in a deleted one. Its entries move in one by one.
+        let entries = fs::read_dir(staging).map_err(|e| Error::io("reading", staging, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("reading", staging, e))?;
+            let dest = target.join(entry.file_name());
+            fs::rename(entry.path(), &dest)
+                .map_err(|e| Error::io("moving into place", &dest, e))?;
+        }
+        return Ok(Report {
+            created: files.len(),
+            ..Report::default()
+        });
+    }
     if !merge {
         // An empty existing directory is replaced atomically by rename(2).
         fs::rename(staging, target).map_err(|e| Error::io("moving the project into", target, e))?;
@@ -363,8 +386,18 @@ fn stage_and_move(
     Ok(report)
 }
 
+fn is_current_dir(target: &Path) -> bool {
+    match (
+        fs::canonicalize(target),
+        std::env::current_dir().and_then(fs::canonicalize),
+    ) {
+        (Ok(t), Ok(cwd)) => t == cwd,
+        _ => false,
+    }
+}
+
 /// Refuses a destination whose existing ancestors inside the target are symbolic links.
-fn check_no_symlinks(target: &Path, rel: &str) -> Result<()> {
+pub(crate) fn check_no_symlinks(target: &Path, rel: &str) -> Result<()> {
     let mut cur = target.to_path_buf();
     for part in rel.split('/') {
         cur.push(part);

@@ -6,6 +6,8 @@ mod cli;
 mod fuzz;
 mod hostile;
 mod output;
+mod update;
+mod update_props;
 mod wizard;
 
 use std::collections::BTreeMap;

@@ -15,6 +15,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = yaml.safe_load((ROOT / ".stackwright" / "answers.yaml").read_text())
+LOCK = yaml.safe_load((ROOT / ".stackwright" / "lock.yaml").read_text())
+# `auto` in the answers; what it resolved to is in the lock.
+DB_VERSION = (LOCK.get("database") or {}).get("version") if ANSWERS["database"]["version"] == "auto" else ANSWERS["database"]["version"]
 PROJECT = ANSWERS["project"]["name"]
 ENGINE = ANSWERS["database"]["engine"]
 AURORA = ENGINE.startswith("aurora-")
@@ -70,7 +73,7 @@ def test_db_01_live_engine_and_version(outputs, owner, instances, env_name, env_
     assert outputs["DbIdentifier"].startswith(f"{PROJECT}-{env_name}-db-")
     assert owner["Engine"] == ENGINE
     # Auto minor version upgrade may move the minor version on; the major stays pinned.
-    assert owner["EngineVersion"].split(".")[0] == ANSWERS["database"]["version"].split(".")[0]
+    assert owner["EngineVersion"].split(".")[0] == DB_VERSION.split(".")[0]
     for inst in instances:
         assert inst["DBInstanceClass"] == env_params["DbInstanceClass"]
 

@@ -54,7 +54,19 @@ def one(tpl, type_):
 
 @lru_cache(maxsize=None)
 def answers():
-    return yaml.safe_load((ROOT / ".stackwright" / "answers.yaml").read_text())
+    """The stored answers, with what `auto` resolved to filled in from .stackwright/lock.yaml
+    (the engine version and the VPC ranges): the values the templates were rendered with."""
+    a = yaml.safe_load((ROOT / ".stackwright" / "answers.yaml").read_text())
+    lock_file = ROOT / ".stackwright" / "lock.yaml"
+    lock = yaml.safe_load(lock_file.read_text()) if lock_file.is_file() else {}
+    db = lock.get("database") or {}
+    if a["database"]["version"] == "auto" and db.get("engine") == a["database"]["engine"]:
+        a["database"]["version"] = db["version"]
+    ranges = {e["name"]: e["vpc_cidr"] for e in lock.get("environments") or []}
+    for e in a["environments"]:
+        if not e.get("vpc_cidr") and e["name"] in ranges:
+            e["vpc_cidr"] = ranges[e["name"]]
+    return a
 
 
 def env_names():

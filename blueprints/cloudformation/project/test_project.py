@@ -406,6 +406,8 @@ def test_prj_05_answers_stored_with_reproduce_command():
     assert "stackwright new --answers .stackwright/answers.yaml" in text
     assert answers()["version"] == 1 and answers()["flavor"] == "cloudformation"
     assert "stackwright new --answers .stackwright/answers.yaml --out <dir>" in README
+    update = README.split("\n## Update\n", 1)[1].split("\n## ", 1)[0]
+    assert "stackwright update --set" in update and "--force" not in update, "README Update section"
 
 
 def test_prj_05_params_match_the_stored_answers():
