@@ -477,7 +477,29 @@ fn a_project_of_the_previous_release_format_updates() {
     p.write("templates/security.yaml", &format!("{team}{sec}"));
     p.git_init();
     // The old stored answers pinned the version; switching engine still works.
-    p.sw(&["update", "--set", "database.engine=mysql"]).ok();
+    // The merge base is rebuilt with today's blueprints, so where they changed
+    // since the previous release the old text reads as the team's: overlapping
+    // changes are marked (exit 3), never lost.
+    let out = p.sw(&["update", "--set", "database.engine=mysql"]);
+    assert!(
+        matches!(out.code(), 0 | 3),
+        "{}\n{}",
+        out.stdout(),
+        out.stderr()
+    );
+    assert!(
+        out.stdout().contains("rebuilt the merge base"),
+        "{}",
+        out.stdout()
+    );
+    for line in out.stderr().lines().filter(|l| l.contains(": conflict")) {
+        let rel = line.trim().split(':').next().unwrap();
+        let text = p.read(rel);
+        assert!(
+            text.contains("<<<<<<< ours") && text.contains(">>>>>>> theirs"),
+            "{rel}"
+        );
+    }
     let answers = p.read(".stackwright/answers.yaml");
     assert!(
         answers.contains("engine: mysql") && answers.contains("version: auto"),
