@@ -656,13 +656,15 @@ mod tests {
 
     #[test]
     fn trail_owner_is_the_accounts_first_production_environment_else_its_first() {
-        let mut a = Answers::default();
-        a.environments = vec![
-            env("dev", Profile::Ephemeral, None),
-            env("qa", Profile::Ephemeral, Some("111122223333")),
-            env("prod", Profile::Production, None),
-            env("perf", Profile::Ephemeral, Some("111122223333")),
-        ];
+        let a = Answers {
+            environments: vec![
+                env("dev", Profile::Ephemeral, None),
+                env("qa", Profile::Ephemeral, Some("111122223333")),
+                env("prod", Profile::Production, None),
+                env("perf", Profile::Ephemeral, Some("111122223333")),
+            ],
+            ..Answers::default()
+        };
         let owners: Vec<String> = (0..4).map(|i| trail_owner(&a, i)).collect();
         assert_eq!(owners, ["prod", "qa", "prod", "qa"]);
     }
