@@ -815,11 +815,11 @@ class RolePolicies:
         for st in _statements(doc):
             self.statements.append((str(name), st))
 
-    def decide(self, action: str) -> tuple[str, str]:
+    def decide(self, action: str, needs_star: bool = False) -> tuple[str, str]:
         """('allowed'|'conditional'|'denied'|'missing', detail)."""
-        verdict, detail = _evaluate(self.statements, action, self.region)
+        verdict, detail = _evaluate(self.statements, action, self.region, needs_star)
         if verdict in ("allowed", "conditional") and self.boundary is not None:
-            bv, _ = _evaluate([("boundary", s) for s in self.boundary], action, self.region)
+            bv, _ = _evaluate([("boundary", s) for s in self.boundary], action, self.region, needs_star)
             if bv in ("missing", "denied"):
                 return "missing", "not allowed by the permissions boundary"
         return verdict, detail
@@ -918,14 +918,19 @@ _ARN_SERVICE_ALIASES = {("codestar-connections", "codeconnections"), ("codeconne
                         ("elasticloadbalancing", "elasticloadbalancing"), ("application-autoscaling", "autoscaling")}
 
 
-def _evaluate(statements, action: str, region: str) -> tuple[str, str]:
-    allowed, conditional = None, None
+def _evaluate(statements, action: str, region: str, needs_star: bool = False) -> tuple[str, str]:
+    """needs_star: the action has no resource-level permissions, so IAM matches
+    the request against Resource "*" and only an Allow on "*" grants it."""
+    allowed, conditional, scoped_only = None, None, None
     for name, st in statements:
         if not _action_matches(st, action):
             continue
         effect = st.get("Effect")
         fits, everything = _resource_fits(st, action)
         if not fits:
+            continue
+        if needs_star and effect == "Allow" and not _star_resource(st):
+            scoped_only = scoped_only or f"{name}/{st.get('Sid') or '(no Sid)'}"
             continue
         holds = _condition_holds(st.get("Condition"), region)
         sid = st.get("Sid") or "(no Sid)"
@@ -940,7 +945,13 @@ def _evaluate(statements, action: str, region: str) -> tuple[str, str]:
         return "allowed", allowed
     if conditional:
         return "conditional", conditional
+    if scoped_only:
+        return "missing", f"allowed by {scoped_only} only on named resources; it has no resource-level permissions"
     return "missing", "no Allow statement matches"
+
+
+def _star_resource(st: dict) -> bool:
+    return "NotResource" in st or any(str(r) == "*" for r in as_list(st.get("Resource", [])))
 
 
 def handler_permissions(region: str, rtype: str) -> tuple[list | None, str]:
@@ -957,6 +968,41 @@ def handler_permissions(region: str, rtype: str) -> tuple[list | None, str]:
         actions.update((handlers.get(h) or {}).get("permissions") or [])
     return sorted(a for a in actions if IAM_ACTION.fullmatch(a)), \
         ", ".join(repr(a) for a in sorted(actions) if not IAM_ACTION.fullmatch(a))
+
+
+_IAM_TABLE: dict | None = None
+
+
+def iam_action_table() -> dict:
+    """cfn-lint's table of IAM actions per service (AdditionalSpecs/Policies.json,
+    from the Service Authorization Reference): which actions exist, and which
+    have resource-level permissions (non-empty "Resources")."""
+    global _IAM_TABLE
+    if _IAM_TABLE is None:
+        import cfnlint
+        path = Path(cfnlint.__file__).parent / "data" / "AdditionalSpecs" / "Policies.json"
+        try:
+            _IAM_TABLE = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"{path}: cfn-lint's IAM action table is not readable: {exc}") from exc
+    return _IAM_TABLE
+
+
+def iam_action_kind(action: str) -> str:
+    """scoped (resource-level permissions exist), unscoped (only Resource "*"
+    works) or unknown (IAM does not know it: no policy can grant it, and cfn-lint
+    W3037 refuses it). A wildcard is unscoped when none of its actions is scoped."""
+    service, _, name = action.partition(":")
+    actions = (iam_action_table().get(service.lower()) or {}).get("Actions") or {}
+    if "*" in name or "?" in name:
+        matched = [v for k, v in actions.items() if fnmatch.fnmatchcase(k, name.lower())]
+        if not matched:
+            return "unknown"
+        return "scoped" if any(v.get("Resources") for v in matched) else "unscoped"
+    entry = actions.get(name.lower())
+    if entry is None:
+        return "unknown"
+    return "scoped" if entry.get("Resources") else "unscoped"
 
 
 # An IAM action name (wildcards allowed). A schema entry that is not one, such
@@ -995,6 +1041,7 @@ def check_handler_permissions(model: Model, report: Report) -> None:
     unmodelled = set()
     caller = 0
     missing_actions = 0
+    not_in_iam = 0
     # role key -> {resource type -> [deployments]}
     work: dict = {}
     for d in model.deployments:
@@ -1030,10 +1077,17 @@ def check_handler_permissions(model: Model, report: Report) -> None:
                 report.notes.append(f"DEP-02 {rtype}: its schema lists {why}, not an IAM action name; skipped")
             types_checked.add(rtype)
             lacking = []
+            unknown = [a for a in actions if iam_action_kind(a) == "unknown"]
+            if unknown:
+                not_in_iam += len(unknown)
+                report.notes.append(f"DEP-02 {rtype}: its schema lists {', '.join(unknown)}, unknown to the IAM "
+                                    f"action table of cfn-lint {cfn_lint_version()}: no policy can grant them; skipped")
             for action in actions:
+                if action in unknown:
+                    continue
                 actions_checked += 1
-                verdict, detail = policies.decide(action)
-                if verdict == "denied":
+                verdict, detail = policies.decide(action, needs_star=iam_action_kind(action) == "unscoped")
+                if verdict == "denied" or detail.startswith("allowed by"):
                     lacking.append(f"{action} ({detail})")
                 elif verdict == "missing":
                     lacking.append(action)
@@ -1047,6 +1101,7 @@ def check_handler_permissions(model: Model, report: Report) -> None:
     fig["resource_types"] = len(types_checked)
     fig["actions_checked"] = actions_checked
     fig["actions_missing"] = missing_actions
+    fig["actions_unknown_to_iam"] = not_in_iam
     fig["types_without_handlers"] = sorted(unmodelled)
     fig["deployments_with_caller_credentials"] = caller
 

@@ -461,3 +461,30 @@ def test_project_model_follows_codebuild_change_set_actions(tmp_path):
     assert messages(report, "DEP-02")[0].endswith("logs:DescribeMetricFilters")
     (tmp_path / "buildspecs" / "change_set.py").write_text("cfn.create_change_set(TemplateURL=url)\n")
     assert messages(dc.run_checks(dc.model_from_project(tmp_path), {"DEP-01"}), "DEP-01") == []
+
+
+def test_dep_02_actions_without_resource_level_permissions_need_resource_star():
+    """cfn-lint's IAM action table: ec2:DescribeVpcs has no resource-level permissions."""
+    assert dc.iam_action_kind("ec2:DescribeVpcs") == "unscoped"
+    assert dc.iam_action_kind("logs:PutMetricFilter") == "scoped"
+    scoped = [("p", {"Sid": "Vpcs", "Effect": "Allow", "Action": "ec2:Describe*",
+                     "Resource": "arn:aws:ec2:eu-west-1:111122223333:vpc/*"})]
+    verdict, detail = dc._evaluate(scoped, "ec2:DescribeVpcs", REGION, needs_star=True)
+    assert verdict == "missing" and "only on named resources" in detail
+    star = [("p", {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"})]
+    assert dc._evaluate(star, "ec2:DescribeVpcs", REGION, needs_star=True)[0] == "allowed"
+
+
+def test_dep_02_actions_unknown_to_iam_are_skipped_with_a_note(tmp_path):
+    """An action the IAM table does not know cannot be granted (cfn-lint W3037 refuses it)."""
+    assert dc.iam_action_kind("s3:DeleteBucketCors") == "unknown"
+    report = policy_report(tmp_path, [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}])
+    assert messages(report, "DEP-02") == []
+    # AWS::IAM::Role is not deployed here; the metric filter's actions are all known.
+    assert report.figures["DEP-02"]["actions_unknown_to_iam"] == 0
+    deps = [{"stack": "roles", "template": "exec-role.yaml", "parameters": {"ExtraAction": "logs:DescribeMetricFilters"}},
+            {"stack": "data", "template": "retained-names.yaml", "parameters": {"EnvironmentName": "dev"},
+             "role": {"stack": "roles", "logical_id": "ExecutionRole"}}]
+    report = run(model(tmp_path, deps), "DEP-02")
+    assert report.figures["DEP-02"]["actions_unknown_to_iam"] > 0
+    assert any("s3:DeleteBucketCors" in n and "unknown to the IAM action table" in n for n in report.notes)
