@@ -3,6 +3,7 @@ and buildspecs/): controls CI-01 to CI-09, checked against the stored answers an
 params/, offline."""
 
 import fnmatch
+import hashlib
 import importlib.util
 import json
 import re
@@ -92,12 +93,19 @@ def stage(name):
     return found[0]
 
 
+def action_env(a):
+    """The EnvironmentVariables of a CodeBuild action as {name: value} (Sub text kept)."""
+    text = sub(a.get("Configuration", {}).get("EnvironmentVariables"))
+    return {v["name"]: v["value"] for v in json.loads(text)} if text else {}
+
+
 def actions(stage_name, provider=None, mode=None):
+    """Actions of a stage; mode "create" / "execute" picks the change-set actions (MODE)."""
     out = []
     for a in stage(stage_name)["Actions"]:
         if provider and a["ActionTypeId"]["Provider"] != provider:
             continue
-        if mode and a.get("Configuration", {}).get("ActionMode") != mode:
+        if mode and action_env(a).get("MODE") != mode:
             continue
         out.append(a)
     return out
@@ -231,7 +239,7 @@ def test_ci_02_manual_approval_exactly_for_environments_that_ask():
     for e in environments():
         approvals = actions(f"Deploy-{e['name']}", provider="Manual")
         if e["approval"]:
-            assert len(approvals) == len(actions(f"Deploy-{e['name']}", mode="CHANGE_SET_REPLACE")) > 0
+            assert len(approvals) == len(actions(f"Deploy-{e['name']}", mode="create")) > 0
         else:
             assert approvals == [], f"{e['name']} did not ask for approval"
         for a in approvals:
@@ -518,22 +526,28 @@ def role_named(tpl_doc, name):
 
 
 def deploy_actions(env):
-    return actions(f"Deploy-{env}", provider="CloudFormation")
+    """The change-set actions of an environment (CodeBuild, buildspecs/build.yml with MODE)."""
+    return actions(f"Deploy-{env}", mode="create") + actions(f"Deploy-{env}", mode="execute")
+
+
+def build_role():
+    """Properties of the build project's role, which also runs the change-set actions."""
+    return res(target(projects()["build"][1]["Properties"]["ServiceRole"]))["Properties"]
 
 
 def test_ci_07_each_environment_deploys_with_its_own_execution_role():
     p = project()
     for e in environments():
         env = e["name"]
-        for a in deploy_actions(env):
-            cfg = a["Configuration"]
-            if cfg["ActionMode"] != "CHANGE_SET_REPLACE":
-                continue
+        creates = actions(f"Deploy-{env}", mode="create")
+        assert creates
+        for a in creates:
+            given = action_env(a)["EXEC_ROLE_ARN"]
             if is_cross(e):
-                assert sub(cfg["RoleArn"]) == f"arn:{PART}:iam::{e['account_id']}:role/{p}-{env}-cfn-exec"
+                assert given == f"arn:{PART}:iam::{e['account_id']}:role/{p}-{env}-cfn-exec"
             else:
                 role = role_named(tpl(), f"{p}-{env}-cfn-exec")
-                assert target(cfg["RoleArn"]) == role
+                assert given == "${" + role + ".Arn}"
                 (trust,) = statements(res(role)["Properties"]["AssumeRolePolicyDocument"])
                 assert trust["Principal"] == {"Service": "cloudformation.amazonaws.com"}
                 assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
@@ -542,20 +556,24 @@ def test_ci_07_each_environment_deploys_with_its_own_execution_role():
 
 def test_ci_07_other_accounts_are_reached_only_through_their_deploy_role():
     p = project()
-    pipeline_role = res(target(pipeline()["RoleArn"]))["Properties"]
-    # {p}-pipeline-role, the name deploy-role.yaml trusts, once deployed as {p}-pipeline.
-    assert sub(pipeline_role["RoleName"]) == "${AWS::StackName}-role"
-    assumable = {sub(r) for pol in pipeline_role["Policies"] for st in statements(pol["PolicyDocument"])
+    # {p}-pipeline-codebuild-build, the name deploy-role.yaml trusts, once deployed as {p}-pipeline.
+    assert sub(build_role()["RoleName"]) == "${AWS::StackName}-codebuild-build"
+    assumable = {sub(r) for pol in build_role()["Policies"] for st in statements(pol["PolicyDocument"])
                  if "sts:AssumeRole" in as_list(st["Action"]) for r in as_list(st["Resource"])}
     expected = {f"arn:{PART}:iam::{e['account_id']}:role/{p}-{e['name']}-pipeline-deploy"
                 for e in environments() if is_cross(e)}
     assert assumable == expected
+    # The pipeline's own role deploys nothing: it only starts the builds.
+    pipeline_role = res(target(pipeline()["RoleArn"]))["Properties"]
+    granted = {a for pol in pipeline_role["Policies"] for st in statements(pol["PolicyDocument"]) for a in as_list(st["Action"])}
+    assert not any(a.startswith(("cloudformation:", "sts:")) or a == "iam:PassRole" for a in granted), granted
     for e in environments():
         for a in deploy_actions(e["name"]):
+            assert "RoleArn" not in a
             if is_cross(e):
-                assert sub(a["RoleArn"]) == f"arn:{PART}:iam::{e['account_id']}:role/{p}-{e['name']}-pipeline-deploy"
+                assert action_env(a)["DEPLOY_ROLE_ARN"] == f"arn:{PART}:iam::{e['account_id']}:role/{p}-{e['name']}-pipeline-deploy"
             else:
-                assert "RoleArn" not in a
+                assert action_env(a)["DEPLOY_ROLE_ARN"] == ""
 {%- if cross_account %}
 
 
@@ -572,7 +590,7 @@ def test_ci_07_cross_account_deploy_role_trusts_only_the_pipeline_role():
     assert principal[0] == "PipelineAccountGiven" and principal[2] == {"Ref": "AWS::NoValue"}
     # The pipeline stack is deployed as <project>-pipeline; its role and bucket names follow.
     stack = f"{p}-pipeline"
-    role_name = sub(res(target(pipeline()["RoleArn"]))["Properties"]["RoleName"]).replace("${AWS::StackName}", stack)
+    role_name = sub(build_role()["RoleName"]).replace("${AWS::StackName}", stack)
     assert sub(principal[1]) == f"arn:{PART}:iam::{PIPEACCT}:root"
     assert f"arn:{PART}:iam::{PIPEACCT}:role/{role_name}" in as_list(trust["Condition"]["ArnEquals"]["aws:PrincipalArn"]) or \
         sub(trust["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == f"arn:{PART}:iam::{PIPEACCT}:role/{role_name}"
@@ -817,11 +835,16 @@ def test_ci_09_every_environment_stack_deploys_through_a_change_set_in_order():
         env = e["name"]
         expected = [s for s in DEPLOY_ORDER if s in params(env)]
         assert expected, f"params/{env}.json has no environment stack"
-        creates = actions(f"Deploy-{env}", mode="CHANGE_SET_REPLACE")
-        executes = actions(f"Deploy-{env}", mode="CHANGE_SET_EXECUTE")
-        assert [a["Configuration"]["StackName"] for a in creates] == [f"{p}-{env}-{s}" for s in expected]
-        assert [a["Configuration"]["StackName"] for a in executes] == [f"{p}-{env}-{s}" for s in expected]
-        assert not actions(f"Deploy-{env}", mode="CREATE_UPDATE"), "direct stack updates bypass change sets"
+        creates = actions(f"Deploy-{env}", mode="create")
+        executes = actions(f"Deploy-{env}", mode="execute")
+        assert [action_env(a)["STACK"] for a in creates] == [f"{p}-{env}-{s}" for s in expected]
+        assert [action_env(a)["STACK"] for a in executes] == [f"{p}-{env}-{s}" for s in expected]
+        for a in creates + executes:
+            assert target(a["Configuration"]["ProjectName"]) == projects()["build"][0]
+            assert a["InputArtifacts"] == [{"Name": "BuildOutput"}]
+        others = [a["Name"] for a in stage(f"Deploy-{env}")["Actions"] if a not in creates + executes
+                  and a["ActionTypeId"]["Provider"] != "Manual" and a["Name"] != "Package"]
+        assert not others, f"actions that bypass change sets: {others}"
 
 
 def test_ci_09_change_sets_are_created_approved_then_executed():
@@ -829,10 +852,12 @@ def test_ci_09_change_sets_are_created_approved_then_executed():
         env = e["name"]
         acts = stage(f"Deploy-{env}")["Actions"]
         last = 0
-        for create in actions(f"Deploy-{env}", mode="CHANGE_SET_REPLACE"):
+        for create in actions(f"Deploy-{env}", mode="create"):
             stack = create["Name"].removeprefix("CreateChangeSet-")
             (execute,) = [a for a in acts if a["Name"] == f"ExecuteChangeSet-{stack}"]
-            assert create["Configuration"]["ChangeSetName"] == execute["Configuration"]["ChangeSetName"]
+            assert action_env(execute)["MODE"] == "execute"
+            assert action_env(create)["CHANGE_SET"] == action_env(execute)["CHANGE_SET"]
+            assert action_env(create)["STACK"] == action_env(execute)["STACK"]
             assert last < create["RunOrder"] < execute["RunOrder"]
             approve = [a for a in acts if a["Name"] == f"Approve-{stack}"]
             if e["approval"]:
@@ -853,16 +878,16 @@ def test_ci_09_change_sets_use_the_packaged_template_and_parameters(tmp_path):
     load_template_config().write_configs(ROOT, tmp_path)
     for e in environments():
         env = e["name"]
-        for a in actions(f"Deploy-{env}", mode="CHANGE_SET_REPLACE"):
+        for a in actions(f"Deploy-{env}", mode="create"):
             stack = a["Name"].removeprefix("CreateChangeSet-")
-            cfg = a["Configuration"]
-            assert cfg["TemplatePath"] == f"BuildOutput::{TEMPLATE_OF[stack]}"
+            cfg = action_env(a)
+            assert cfg["TEMPLATE"] == TEMPLATE_OF[stack]
             assert (ROOT / TEMPLATE_OF[stack]).is_file()
-            artifact, path = cfg["TemplateConfiguration"].split("::")
-            assert artifact == "BuildOutput" and path == f"build/template-config/{env}/{stack}.json"
+            path = cfg["CONFIG"]
+            assert path == f"build/template-config/{env}/{stack}.json"
             written = json.loads((tmp_path / env / f"{stack}.json").read_text())
             assert written == {"Parameters": stack_params(env, stack)}
-            assert set(cfg["Capabilities"].split(",")) == {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"}
+    assert set(load_change_set().CAPABILITIES) == {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"}
 
 
 def test_ci_09_template_configurations_are_built_before_the_first_deploy():
@@ -876,6 +901,128 @@ def test_ci_09_template_configurations_are_built_before_the_first_deploy():
     else:
         assert stage_name == first_deploy and producer["Name"] == "Package" and producer["RunOrder"] == 1
     assert target(producer["Configuration"]["ProjectName"]) == projects()["build"][0]
+
+
+
+# ---------------------------------------------------------------- DEP-01 deploy path of the pipeline
+
+# A CodePipeline CloudFormation action passes the template of its TemplatePath inline: at
+# most 51,200 bytes (CodePipeline user guide, "AWS CloudFormation" action reference).
+# CreateChangeSet with a TemplateURL takes up to 1 MB (CloudFormation API reference).
+INLINE_LIMIT = 51200
+URL_LIMIT = 1024 * 1024
+
+
+def load_change_set():
+    spec = importlib.util.spec_from_file_location("change_set", ROOT / "buildspecs" / "change_set.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dep_01_pipeline_deploys_templates_from_s3_urls_not_inline():
+    inline = [a["Name"] for _, a in all_actions() if a["ActionTypeId"]["Provider"] == "CloudFormation"]
+    assert not inline, f"CloudFormation actions pass templates inline (51,200 bytes at most): {inline}"
+    build = buildspec("build")
+    text = "\n".join(commands(build))
+    assert re.search(r"change_set\.py package --bucket \"\$\{ARTIFACT_BUCKET\}\".*templates/\*\.yaml", text, re.S)
+    assert re.search(r"change_set\.py create .*--urls build/template-urls\.json", text, re.S)
+    assert re.search(r"change_set\.py execute ", text)
+    assert {"build/template-urls.json", "buildspecs/**/*", "requirements-dev.txt"} <= set(build["artifacts"]["files"])
+    env = {v["Name"]: v["Value"] for v in projects()["build"][1]["Properties"]["Environment"]["EnvironmentVariables"]}
+    assert target(env["ARTIFACT_BUCKET"]) == target(pipeline()["ArtifactStore"]["Location"])
+    assert env["URL_SUFFIX"] == {"Ref": "AWS::URLSuffix"}
+
+
+def test_dep_01_every_deployed_template_fits_the_url_limit():
+    sizes = {}
+    for e in environments():
+        for a in actions(f"Deploy-{e['name']}", mode="create"):
+            path = action_env(a)["TEMPLATE"]
+            sizes[path] = (ROOT / path).stat().st_size
+    assert sizes
+    for path, size in sizes.items():
+        assert size <= URL_LIMIT, f"{path}: {size} bytes, over CloudFormation's 1 MB template URL limit"
+    # Informational: which templates an inline deploy path would have refused.
+    print({p: s for p, s in sizes.items() if s > INLINE_LIMIT})
+
+
+class FakeS3:
+    def __init__(self):
+        self.uploaded = []
+
+    def upload_file(self, path, bucket, key):
+        self.uploaded.append((path, bucket, key))
+
+
+def test_dep_01_package_uploads_every_template_under_its_content_hash(tmp_path):
+    cs = load_change_set()
+    s3 = FakeS3()
+    templates = sorted((ROOT / "templates").glob("*.yaml"))
+    urls = cs.package(s3, "bkt", "eu-west-1", "amazonaws.com", templates)
+    assert len(s3.uploaded) == len(templates) == len(urls)
+    for path, bucket, key in s3.uploaded:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        assert bucket == "bkt" and key == f"templates/{digest}/{Path(path).name}"
+        assert urls[Path(path).as_posix()] == f"https://bkt.s3.eu-west-1.amazonaws.com/{key}"
+
+
+def stubbed_cloudformation():
+    import boto3
+    from botocore.stub import Stubber
+    client = boto3.client("cloudformation", region_name="eu-west-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    return client, Stubber(client)
+
+
+def test_dep_01_create_uses_the_template_url_parameters_and_execution_role(tmp_path):
+    from botocore.stub import ANY
+    cs = load_change_set()
+    cfn, stub = stubbed_cloudformation()
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"Parameters": {"EnvironmentName": "dev", "B": "2"}}))
+    url = "https://bkt.s3.eu-west-1.amazonaws.com/templates/abc/monitoring.yaml"
+    stub.add_client_error("describe_stacks", "ValidationError", "Stack with id s does not exist")
+    stub.add_client_error("delete_change_set", "ChangeSetNotFound", "ChangeSet c does not exist")
+    stub.add_response("create_change_set", {"Id": "x"}, {
+        "StackName": "s", "ChangeSetName": "c", "TemplateURL": url, "RoleARN": "arn:aws:iam::111122223333:role/x-dev-cfn-exec",
+        "Parameters": [{"ParameterKey": "B", "ParameterValue": "2"}, {"ParameterKey": "EnvironmentName", "ParameterValue": "dev"}],
+        "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"], "ChangeSetType": "CREATE"})
+    stub.add_response("describe_change_set", {"Status": "CREATE_PENDING", "Changes": []},
+                      {"StackName": "s", "ChangeSetName": "c"})
+    stub.add_response("describe_change_set", {"Status": "CREATE_COMPLETE", "Changes": []},
+                      {"StackName": "s", "ChangeSetName": "c"})
+    with stub:
+        assert cs.create(cfn, "s", "c", url, cs.parameters(config), "arn:aws:iam::111122223333:role/x-dev-cfn-exec", poll=0) == "CREATE"
+        stub.assert_no_pending_responses()
+
+
+def test_dep_01_a_change_set_without_changes_is_skipped_not_failed():
+    cs = load_change_set()
+    cfn, stub = stubbed_cloudformation()
+    reason = "The submitted information didn't contain changes. Submit different information to create a change set."
+    stub.add_response("describe_change_set", {"Status": "FAILED", "StatusReason": reason},
+                      {"StackName": "s", "ChangeSetName": "c"})
+    stub.add_response("delete_change_set", {}, {"StackName": "s", "ChangeSetName": "c"})
+    with stub:
+        assert cs.execute(cfn, "s", "c", poll=0) == "no-changes"
+        stub.assert_no_pending_responses()
+
+
+def test_dep_01_execute_waits_for_the_stack_and_fails_on_rollback():
+    cs = load_change_set()
+    cfn, stub = stubbed_cloudformation()
+    ready = {"Status": "CREATE_COMPLETE", "ExecutionStatus": "AVAILABLE"}
+    stack = lambda status: {"Stacks": [{"StackName": "s", "StackStatus": status, "CreationTime": "2026-01-01T00:00:00Z"}]}
+    stub.add_response("describe_change_set", ready, {"StackName": "s", "ChangeSetName": "c"})
+    stub.add_response("execute_change_set", {}, {"StackName": "s", "ChangeSetName": "c"})
+    stub.add_response("describe_stacks", stack("UPDATE_IN_PROGRESS"), {"StackName": "s"})
+    stub.add_response("describe_stacks", stack("UPDATE_ROLLBACK_COMPLETE"), {"StackName": "s"})
+    stub.add_response("describe_stack_events", {"StackEvents": []}, {"StackName": "s"})
+    with stub:
+        with pytest.raises(SystemExit, match="UPDATE_ROLLBACK_COMPLETE"):
+            cs.execute(cfn, "s", "c", poll=0)
+        stub.assert_no_pending_responses()
 {%- endif %}
 
 
@@ -991,17 +1138,17 @@ def test_dep_03_cross_account_roles_trust_the_pipeline_account_root_with_princip
     p = project()
     doc = template("deploy-role")
     stack = f"{p}-pipeline"
-    role_name = sub(res(target(pipeline()["RoleArn"]))["Properties"]["RoleName"]).replace("${AWS::StackName}", stack)
+    role_name = sub(build_role()["RoleName"]).replace("${AWS::StackName}", stack)
     root, arns = trusted_principal_arns(doc, f"{p}-{ENVREF}-pipeline-deploy")
     assert root == f"arn:{PART}:iam::{PIPEACCT}:root"
     assert f"arn:{PART}:iam::{PIPEACCT}:role/{role_name}" in arns
     for arn in arns:
         assert arn.startswith(f"arn:{PART}:iam::{PIPEACCT}:role/{stack}-"), arn
 {%- if pipeline.has.integration_test %}
-    build_role = sub(res(projects()["integration_test"][0] + "Role")["Properties"]["RoleName"]).replace("${AWS::StackName}", stack)
+    test_role = sub(res(projects()["integration_test"][0] + "Role")["Properties"]["RoleName"]).replace("${AWS::StackName}", stack)
     root, arns = trusted_principal_arns(doc, f"{p}-{ENVREF}-integration-read")
     assert root == f"arn:{PART}:iam::{PIPEACCT}:root"
-    assert arns == [f"arn:{PART}:iam::{PIPEACCT}:role/{build_role}"]
+    assert arns == [f"arn:{PART}:iam::{PIPEACCT}:role/{test_role}"]
 {%- endif %}
 {%- endif %}
 
