@@ -947,6 +947,18 @@ def test_dep_01_every_deployed_template_fits_the_url_limit():
     print({p: s for p, s in sizes.items() if s > INLINE_LIMIT})
 
 
+def test_dep_01_action_configuration_values_fit_codepipeline_limits():
+    """CodePipeline refuses an action configuration value over 1,000 characters (CodePipeline
+    user guide, Quotas): measured with every ${...} replaced by a longer value than it can take."""
+    for stage_name, a in all_actions():
+        for key, value in a.get("Configuration", {}).items():
+            text = sub(value) if not isinstance(value, str) else value
+            if not isinstance(text, str):
+                continue
+            resolved = re.sub(r"\$\{[^}]+\}", "x" * 100, text)
+            assert len(resolved) <= 1000, f"{stage_name}/{a['Name']} {key}: {len(resolved)} characters"
+
+
 class FakeS3:
     def __init__(self):
         self.uploaded = []
