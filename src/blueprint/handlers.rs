@@ -343,12 +343,22 @@ mod tests {
         );
     }
 
+    /// Upgrading the pinned cfn-lint without regenerating the asset fails here.
     #[test]
-    fn the_asset_names_the_cfn_lint_it_came_from() {
-        assert!(asset()
-            .cfn_lint
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit()));
+    fn the_asset_comes_from_the_pinned_cfn_lint() {
+        let pins = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scripts/requirements-checkers.txt"),
+        )
+        .unwrap();
+        let pinned = pins
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("cfn-lint=="))
+            .expect("scripts/requirements-checkers.txt pins cfn-lint");
+        assert_eq!(
+            asset().cfn_lint,
+            pinned,
+            "assets/handler_permissions.yaml comes from another cfn-lint: run scripts/handler_permissions.py"
+        );
     }
 }
