@@ -72,13 +72,18 @@ def parameters(config_path):
     return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(given.items())]
 
 
-def stack_status(cfn, stack):
+def describe_stack(cfn, stack):
     try:
-        return cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+        return cfn.describe_stacks(StackName=stack)["Stacks"][0]
     except cfn.exceptions.ClientError as e:
         if "does not exist" in str(e):
             return None
         raise
+
+
+def stack_status(cfn, stack):
+    found = describe_stack(cfn, stack)
+    return found["StackStatus"] if found else None
 
 
 def wait_change_set(cfn, stack, name, poll):
@@ -95,6 +100,9 @@ def no_changes(cs):
 
 def create(cfn, stack, name, url, params, role_arn, poll=5):
     status = stack_status(cfn, stack)
+    if status == "ROLLBACK_COMPLETE":
+        raise SystemExit(f"{stack}: its first creation failed and rolled back (ROLLBACK_COMPLETE); such a stack "
+                         "cannot be updated: delete it (it holds no resources), then release the change again")
     kind = "UPDATE" if status and status != "REVIEW_IN_PROGRESS" else "CREATE"
     try:
         cfn.delete_change_set(StackName=stack, ChangeSetName=name)
@@ -124,10 +132,16 @@ def execute(cfn, stack, name, poll=15):
         return "no-changes"
     if cs["Status"] != "CREATE_COMPLETE" or cs.get("ExecutionStatus") != "AVAILABLE":
         raise SystemExit(f"{stack}: change set {name} is {cs['Status']}/{cs.get('ExecutionStatus')}, not executable")
+    before = describe_stack(cfn, stack) or {}
     cfn.execute_change_set(StackName=stack, ChangeSetName=name)
+    # Execution is asynchronous: until the stack's LastUpdatedTime moves (an update) or it
+    # leaves REVIEW_IN_PROGRESS (a creation), a finished status is the previous one.
     while True:
-        status = stack_status(cfn, stack)
-        if status and not status.endswith("_IN_PROGRESS"):
+        now = describe_stack(cfn, stack) or {}
+        status = now.get("StackStatus")
+        started = before.get("StackStatus") == "REVIEW_IN_PROGRESS" or \
+            now.get("LastUpdatedTime") != before.get("LastUpdatedTime")
+        if status and started and not status.endswith("_IN_PROGRESS"):
             break
         time.sleep(poll)
     if status not in DONE:

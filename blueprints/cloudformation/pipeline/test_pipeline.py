@@ -1021,20 +1021,36 @@ def test_dep_01_a_change_set_without_changes_is_skipped_not_failed():
         stub.assert_no_pending_responses()
 
 
-def test_dep_01_execute_waits_for_the_stack_and_fails_on_rollback():
+def stack_answer(status, updated):
+    return {"Stacks": [{"StackName": "s", "StackStatus": status, "CreationTime": "2026-01-01T00:00:00Z",
+                        "LastUpdatedTime": updated}]}
+
+
+def test_dep_01_execute_waits_for_the_update_to_start_and_fails_on_rollback():
     cs = load_change_set()
     cfn, stub = stubbed_cloudformation()
     ready = {"Status": "CREATE_COMPLETE", "ExecutionStatus": "AVAILABLE"}
-    stack = lambda status: {"Stacks": [{"StackName": "s", "StackStatus": status, "CreationTime": "2026-01-01T00:00:00Z"}]}
     stub.add_response("describe_change_set", ready, {"StackName": "s", "ChangeSetName": "c"})
+    stub.add_response("describe_stacks", stack_answer("UPDATE_COMPLETE", "2026-01-02T00:00:00Z"), {"StackName": "s"})
     stub.add_response("execute_change_set", {}, {"StackName": "s", "ChangeSetName": "c"})
-    stub.add_response("describe_stacks", stack("UPDATE_IN_PROGRESS"), {"StackName": "s"})
-    stub.add_response("describe_stacks", stack("UPDATE_ROLLBACK_COMPLETE"), {"StackName": "s"})
+    # The previous update's status, before the execution shows: not the result.
+    stub.add_response("describe_stacks", stack_answer("UPDATE_COMPLETE", "2026-01-02T00:00:00Z"), {"StackName": "s"})
+    stub.add_response("describe_stacks", stack_answer("UPDATE_IN_PROGRESS", "2026-01-03T00:00:00Z"), {"StackName": "s"})
+    stub.add_response("describe_stacks", stack_answer("UPDATE_ROLLBACK_COMPLETE", "2026-01-03T00:00:00Z"), {"StackName": "s"})
     stub.add_response("describe_stack_events", {"StackEvents": []}, {"StackName": "s"})
     with stub:
         with pytest.raises(SystemExit, match="UPDATE_ROLLBACK_COMPLETE"):
             cs.execute(cfn, "s", "c", poll=0)
         stub.assert_no_pending_responses()
+
+
+def test_dep_01_a_stack_whose_creation_rolled_back_is_refused_with_what_to_do():
+    cs = load_change_set()
+    cfn, stub = stubbed_cloudformation()
+    stub.add_response("describe_stacks", stack_answer("ROLLBACK_COMPLETE", "2026-01-02T00:00:00Z"), {"StackName": "s"})
+    with stub:
+        with pytest.raises(SystemExit, match="delete it"):
+            cs.create(cfn, "s", "c", "https://b.s3.eu-west-1.amazonaws.com/k", [], "arn:aws:iam::111122223333:role/x-dev-cfn-exec")
 {%- endif %}
 
 
