@@ -1,0 +1,106 @@
+// Network of one environment: VPC over 2-3 AZs taken from Fn::GetAZs (NET-01,
+// NET-02, GEN-04), NAT by profile (NET-03), endpoints (NET-04), flow logs
+// (NET-05), the default security group emptied (NET-06) and the application
+// security groups (NET-07, NET-08).
+import { Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { APP, EnvironmentConfig, NETWORK, PROJECT } from '../config/environments';
+import { retention } from './common';
+
+export interface NetworkStackProps extends StackProps {
+  readonly config: EnvironmentConfig;
+  readonly key: kms.IKey;
+}
+
+const GATEWAY: Record<string, ec2.GatewayVpcEndpointAwsService> = {
+  s3: ec2.GatewayVpcEndpointAwsService.S3,
+  dynamodb: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
+};
+
+export class NetworkStack extends Stack {
+  readonly vpc: ec2.Vpc;
+  readonly appSecurityGroup?: ec2.SecurityGroup;
+  readonly flowLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, props);
+    const env = props.config;
+    const azs = Array.from({ length: NETWORK.availabilityZones }, (_, i) => Fn.select(i, Fn.getAzs()));
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(env.vpcCidr),
+      availabilityZones: azs,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      natGateways: env.natGateways,
+      restrictDefaultSecurityGroup: true,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 20, mapPublicIpOnLaunch: false },
+        {
+          name: 'private',
+          subnetType: env.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+          cidrMask: 20,
+        },
+        { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
+      ],
+    });
+
+    this.flowLogGroup = new logs.LogGroup(this, 'FlowLogGroup', {
+      retention: retention(env.logRetentionDays),
+      encryptionKey: props.key,
+      removalPolicy: env.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+
+    const nonPublic = { subnets: [...this.vpc.privateSubnets, ...this.vpc.isolatedSubnets] };
+    for (const name of NETWORK.gatewayEndpoints) {
+      const service = GATEWAY[name];
+      if (!service) {
+        throw new Error(`unknown gateway endpoint '${name}'; known: ${Object.keys(GATEWAY).join(', ')}`);
+      }
+      this.vpc.addGatewayEndpoint(`${name}Endpoint`, { service, subnets: [nonPublic] });
+    }
+    if (NETWORK.interfaceEndpoints.length > 0) {
+      const endpointSg = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+        vpc: this.vpc,
+        description: `${PROJECT.name}-${env.name}: interface endpoints, HTTPS from the VPC only`,
+        allowAllOutbound: false,
+      });
+      endpointSg.addIngressRule(ec2.Peer.ipv4(env.vpcCidr), ec2.Port.tcp(443), 'HTTPS from inside the VPC');
+      for (const name of NETWORK.interfaceEndpoints) {
+        this.vpc.addInterfaceEndpoint(`${name}Endpoint`, {
+          service: new ec2.InterfaceVpcEndpointAwsService(name),
+          privateDnsEnabled: true,
+          securityGroups: [endpointSg],
+          subnets: { subnets: this.vpc.privateSubnets },
+          open: false,
+        });
+      }
+    }
+
+    if (APP) {
+      // NET-07/NET-08: the application accepts its port from the trusted CIDRs
+      // only; egress is limited to HTTPS, HTTP and DNS.
+      this.appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', {
+        vpc: this.vpc,
+        description: `${PROJECT.name}-${env.name}: application tier`,
+        allowAllOutbound: false,
+      });
+      // A Lambda function serves no inbound traffic: no rule pretends otherwise (APP-05).
+      const trusted = APP.kind === 'lambda' ? [] : NETWORK.trustedCidrs;
+      for (const cidr of trusted) {
+        this.appSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(APP.port), `Application port from trusted ${cidr}`);
+      }
+      this.appSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and updates');
+      this.appSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP for package repositories');
+      this.appSecurityGroup.addEgressRule(ec2.Peer.ipv4(env.vpcCidr), ec2.Port.udp(53), 'DNS to the VPC resolver');
+      this.appSecurityGroup.addEgressRule(ec2.Peer.ipv4(env.vpcCidr), ec2.Port.tcp(53), 'DNS over TCP to the VPC resolver');
+    }
+  }
+}
