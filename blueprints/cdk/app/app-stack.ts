@@ -1,7 +1,7 @@
 // Optional application tier of one environment, in the private subnets:
 // EC2 Auto Scaling (APP-01, APP-02), ECS Fargate (APP-04) or Lambda (APP-03),
 // with encrypted logs, alarms and fleet-health notifications (MON-04).
-import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -16,6 +16,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { APP, AppConfig, EnvironmentConfig, PROJECT } from '../config/environments';
 import { retention } from './common';
+import { PRIVATE_SUBNETS } from './network-stack';
 
 export interface AppStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -55,7 +56,7 @@ export class AppStack extends Stack {
       encryptionKey: props.key,
       removalPolicy: env.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    const privateSubnets = { subnets: props.vpc.privateSubnets };
+    const privateSubnets = PRIVATE_SUBNETS;
     const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, op: cloudwatch.ComparisonOperator) => {
       const a = new cloudwatch.Alarm(this, name, {
         metric,
@@ -131,7 +132,6 @@ export class AppStack extends Stack {
         portMappings: [{ containerPort: app.port }],
         readonlyRootFilesystem: true,
         logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'app' }),
-        environment: { ENVIRONMENT: env.name },
       });
       const service = new ecs.FargateService(this, 'Service', {
         cluster,
@@ -140,6 +140,8 @@ export class AppStack extends Stack {
         vpcSubnets: privateSubnets,
         securityGroups: [props.securityGroup],
         assignPublicIp: false,
+        minHealthyPercent: 100,
+        maxHealthyPercent: 200,
         circuitBreaker: { rollback: true },
       });
       this.fleetName = service.serviceName;
@@ -152,8 +154,39 @@ export class AppStack extends Stack {
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
       });
+      // SEC-05: the function's own role; CloudWatch Logs to its group only.
+      const role = new iam.Role(this, 'FunctionRole', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+        description: 'Application function: its logs, its network interfaces, traces',
+      });
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.logGroup.logGroupArn],
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          // These EC2 and X-Ray APIs have no resource-level permissions: `*` is the only valid resource.
+          sid: 'VpcNetworkInterfacesAndTraces',
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+            'xray:PutTraceSegments',
+            'xray:PutTelemetryRecords',
+          ],
+          resources: ['*'],
+        }),
+      );
       const fn = new lambda.Function(this, 'Function', {
-        runtime: lambda.Runtime.NODEJS_22_X,
+        runtime: lambda.Runtime.NODEJS_24_X,
+        role,
         handler: 'index.handler',
         code: lambda.Code.fromInline(
           "exports.handler = async (event) => { console.log(JSON.stringify({ received: true })); return { ok: true }; };",

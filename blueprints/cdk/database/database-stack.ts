@@ -15,6 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DATABASE, DatabaseConfig, EnvironmentConfig, PROJECT } from '../config/environments';
 import { retention } from './common';
+import { ISOLATED_SUBNETS } from './network-stack';
 
 export interface DatabaseStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -55,7 +56,7 @@ export class DatabaseStack extends Stack {
     // No egress at all: the database initiates no connections (NET-07).
     const subnetGroup = new rds.CfnDBSubnetGroup(this, 'DbSubnetGroup', {
       dbSubnetGroupDescription: `${PROJECT.name}-${env.name}: isolated subnets`,
-      subnetIds: props.vpc.isolatedSubnets.map((s) => s.subnetId),
+      subnetIds: props.vpc.selectSubnets(ISOLATED_SUBNETS).subnetIds,
     });
 
     const monitoringRole = new iam.Role(this, 'DbMonitoringRole', {
@@ -131,6 +132,8 @@ export class DatabaseStack extends Stack {
         dbSubnetGroupName: subnetGroup.ref,
         vpcSecurityGroupIds: [this.securityGroup.securityGroupId],
         dbClusterParameterGroupName: clusterParams.ref,
+        // Aurora MySQL can rewind the cluster in place (24 hours) after a bad change.
+        backtrackWindow: db.engine === 'aurora-mysql' ? 86400 : undefined,
       });
       this.cluster = cluster;
       snapshotOnDelete(cluster);

@@ -2,7 +2,7 @@
 // NET-02, GEN-04), NAT by profile (NET-03), endpoints (NET-04), flow logs
 // (NET-05), the default security group emptied (NET-06) and the application
 // security groups (NET-07, NET-08).
-import { Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -19,6 +19,11 @@ const GATEWAY: Record<string, ec2.GatewayVpcEndpointAwsService> = {
   s3: ec2.GatewayVpcEndpointAwsService.S3,
   dynamodb: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
 };
+
+/** The application tier's subnets (with NAT egress when the environment has NAT). */
+export const PRIVATE_SUBNETS: ec2.SubnetSelection = { subnetGroupName: 'private' };
+/** The database tier's subnets: no route out of the VPC. */
+export const ISOLATED_SUBNETS: ec2.SubnetSelection = { subnetGroupName: 'isolated' };
 
 export class NetworkStack extends Stack {
   readonly vpc: ec2.Vpc;
@@ -58,13 +63,12 @@ export class NetworkStack extends Stack {
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
 
-    const nonPublic = { subnets: [...this.vpc.privateSubnets, ...this.vpc.isolatedSubnets] };
     for (const name of NETWORK.gatewayEndpoints) {
       const service = GATEWAY[name];
       if (!service) {
         throw new Error(`unknown gateway endpoint '${name}'; known: ${Object.keys(GATEWAY).join(', ')}`);
       }
-      this.vpc.addGatewayEndpoint(`${name}Endpoint`, { service, subnets: [nonPublic] });
+      this.vpc.addGatewayEndpoint(`${name}Endpoint`, { service, subnets: [PRIVATE_SUBNETS, ISOLATED_SUBNETS] });
     }
     if (NETWORK.interfaceEndpoints.length > 0) {
       const endpointSg = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
@@ -78,11 +82,16 @@ export class NetworkStack extends Stack {
           service: new ec2.InterfaceVpcEndpointAwsService(name),
           privateDnsEnabled: true,
           securityGroups: [endpointSg],
-          subnets: { subnets: this.vpc.privateSubnets },
+          subnets: PRIVATE_SUBNETS,
           open: false,
         });
       }
     }
+
+    // GEN-05: what neighbour stacks and integration tests read.
+    new CfnOutput(this, 'VpcId', { value: this.vpc.vpcId });
+    new CfnOutput(this, 'PrivateSubnetIds', { value: this.vpc.selectSubnets(PRIVATE_SUBNETS).subnetIds.join(',') });
+    new CfnOutput(this, 'IsolatedSubnetIds', { value: this.vpc.selectSubnets(ISOLATED_SUBNETS).subnetIds.join(',') });
 
     if (APP) {
       // NET-07/NET-08: the application accepts its port from the trusted CIDRs

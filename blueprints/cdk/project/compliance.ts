@@ -58,7 +58,12 @@ export const ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
   cfnLint('^Security/Trail/Resource$', 'W3005', 'the CloudTrail L2 construct adds a DependsOn on its log role beside the GetAtt; harmless'),
   cfnLint('^Pipeline/Pipeline/Resource$', 'W3005', 'the CodePipeline L2 construct adds a DependsOn on its role beside the GetAtt; harmless'),
   // The access-logs buckets receive S3 server access logs; logging them into themselves would loop.
+  nag('^(Security|Pipeline)/AccessLogsBucket/Resource$', 'AwsSolutions::AwsSolutions-S1', 'this is the access-log target bucket of its stack; it cannot log into itself'),
   checkov('^(Security|Pipeline)/AccessLogsBucket/Resource$', 'CKV_AWS_18', 'this is the access-log target bucket of its stack; it cannot log into itself'),
+  // The application tier.
+  nag('^App/InstanceRole/Resource$', 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]', 'the AWS-maintained Session Manager policy is how instances are managed without SSH (APP-01); AWS keeps it current'),
+  nag('^App/AutoScalingGroup/ASG$', 'AwsSolutions::AwsSolutions-AS3', 'launch and terminate errors go to the alert topic (MON-04); routine scale-in/out events would only add noise to it'),
+  nag('^App/FunctionRole/DefaultPolicy/Resource$', 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', 'ENI management for VPC access and X-Ray trace upload have no resource-level permissions (statement VpcNetworkInterfacesAndTraces)'),
   // The database.
   nag('^Database/DbMonitoringRole/DefaultPolicy/Resource$', 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:RDSOSMetrics:log-stream:*]', 'RDS enhanced monitoring writes one stream per instance into its RDSOSMetrics group; stream names are not known in advance'),
   nag('^Database/(DbInstance|DbCluster)$', 'AwsSolutions::AwsSolutions-RDS11', 'the engine default port is kept for client compatibility; only the application security group reaches it, on isolated subnets'),

@@ -35,6 +35,7 @@ export function standardTags(env: EnvironmentConfig): Record<string, string> {
 }
 
 export class EnvironmentStage extends Stage {
+  readonly config: EnvironmentConfig;
   readonly security: SecurityStack;
   readonly network: NetworkStack;
 {%- if database.enabled %}
@@ -47,6 +48,7 @@ export class EnvironmentStage extends Stage {
 
   constructor(scope: Construct, env: EnvironmentConfig) {
     super(scope, stageId(env), { env: env.accountId ? { account: env.accountId } : undefined });
+    this.config = env;
     // GEN-01: stack names derive from project and environment.
     const name = (concern: string) => `${PROJECT.name}-${env.name}-${concern}`;
     const description = (what: string) => `${PROJECT.name} ${env.name}: ${what} (stackwright CDK)`;

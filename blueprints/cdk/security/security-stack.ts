@@ -2,7 +2,7 @@
 // key (SEC-01), the access-logs bucket (SEC-03/04), the alert topic (MON-01)
 // and, in the first environment of each account, the CloudTrail trail (SEC-02,
 // DEP-07).
-import { Aws, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -125,6 +125,11 @@ export class SecurityStack extends Stack {
         cloudWatchLogGroup: this.trailLogGroup,
       });
     }
+
+    // GEN-05: what neighbour stacks and integration tests read.
+    new CfnOutput(this, 'KmsKeyArn', { value: this.key.keyArn, description: 'The environment key' });
+    new CfnOutput(this, 'AlertTopicArn', { value: this.alertTopic.topicArn, description: 'Alarms and notifications' });
+    new CfnOutput(this, 'AccessLogsBucketName', { value: this.accessLogsBucket.bucketName });
 
     // SEC-06: MFA enforcement for human groups (attach it to your groups).
     new iam.ManagedPolicy(this, 'RequireMfaPolicy', {

@@ -1,0 +1,62 @@
+// The project around the app: README, docs/controls.md, Makefile, toolchain
+// pins and the stored answers (PRJ-01..PRJ-05).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ACKNOWLEDGMENTS } from '../lib/compliance';
+import { ENVIRONMENTS, PROJECT } from '../config/environments';
+
+const root = path.join(__dirname, '..');
+const read = (p: string) => fs.readFileSync(path.join(root, p), 'utf8');
+
+test('test_prj_01_readme_architecture_config_and_commands', () => {
+  const readme = read('README.md');
+  expect(readme).toContain('```mermaid');
+  for (const env of ENVIRONMENTS) {
+    expect(readme).toContain(`make deploy ENV=${env.name}`);
+  }
+  for (const needle of ['cdk bootstrap', '--cloudformation-execution-policies', 'make destroy', 'make diff', 'Troubleshooting']) {
+    expect(readme).toContain(needle);
+  }
+  expect(readme).not.toContain('AdministratorAccess --');
+});
+
+test('test_prj_02_controls_doc_lists_controls_and_every_acknowledgment', () => {
+  const doc = read('docs/controls.md');
+  expect(doc).toMatch(/\| SEC-01 \|/);
+  for (const a of ACKNOWLEDGMENTS) {
+    const escaped = a.rule.replace(/[\\`*_{}\[\]<>()#+!|~]/g, '\\$&');
+    expect([a.rule, doc.includes(escaped)]).toEqual([a.rule, true]);
+  }
+});
+
+test('test_prj_03_a_test_per_control', () => {
+  const doc = read('docs/controls.md');
+  const ids = [...doc.matchAll(/^\| ([A-Z]+-\d\d) \|/gm)].map((m) => m[1]);
+  expect(ids.length).toBeGreaterThan(20);
+  const tests = fs.readdirSync(path.join(root, 'test')).filter((f) => f.endsWith('.test.ts')).map((f) => read(`test/${f}`)).join('\n');
+  for (const id of ids) {
+    expect([id, tests.includes(`test_${id.toLowerCase().replace('-', '_')}_`)]).toEqual([id, true]);
+  }
+});
+
+test('test_prj_04_make_targets_and_exact_pins', () => {
+  const make = read('Makefile');
+  for (const target of ['install:', 'test:', 'lint:', 'scan:', 'diff:', 'deploy:', 'destroy:', 'bootstrap:']) {
+    expect(make).toContain(target);
+  }
+  const pkg = JSON.parse(read('package.json'));
+  for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
+    expect([name, version]).toEqual([name, expect.stringMatching(/^\d+\.\d+\.\d+$/)]);
+  }
+  const lock = JSON.parse(read('package-lock.json'));
+  expect(lock.packages[''].dependencies).toEqual(pkg.dependencies);
+});
+
+test('test_prj_05_stored_answers_reproduce_the_project', () => {
+  const answers = read('.stackwright/answers.yaml');
+  expect(answers).toContain(`name: ${PROJECT.name}`);
+  expect(answers).toMatch(/flavor: cdk/);
+  for (const env of ENVIRONMENTS) {
+    expect(answers).toContain(env.name);
+  }
+});
