@@ -6,6 +6,7 @@ pub mod context;
 mod handlers;
 pub mod manifest;
 pub mod source;
+pub mod typescript;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -182,6 +183,7 @@ pub fn render(loaded: &answers::Loaded, blueprints: &[Blueprint]) -> Result<Plan
     let mut summary_ctx = tctx;
     summary_ctx.insert("controls", &controls);
     summary_ctx.insert("skips", &skips);
+    summary_ctx.insert("acknowledgments", &typescript::acknowledgments(&files));
     summary_ctx.insert("files", &listed);
     summary_ctx.insert(
         "stack_parameters",
@@ -833,7 +835,9 @@ fn check_file(f: RenderedFile, stacks: &[StackDoc]) -> Result<Checked> {
     };
     let yaml = f.path.ends_with(".yaml") || f.path.ends_with(".yml");
     let mut doc = None;
-    if f.path.ends_with(".json") {
+    if f.path.ends_with(".ts") {
+        typescript::check_balanced(text).map_err(invalid)?;
+    } else if f.path.ends_with(".json") {
         serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| invalid(e.to_string()))?;
     } else if yaml
         && (f.path.starts_with("templates/") || stacks.iter().any(|s| s.template == f.path))
@@ -929,7 +933,10 @@ fn claim_controls<'a>(
 /// The controls of the project from the blueprints' claims, each with the
 /// generated tests named after it; a claim without a test is refused.
 fn collect_controls(claims: Vec<Claim>, files: &[RenderedFile]) -> Result<Vec<ControlDoc>> {
-    let tests = find_tests(files);
+    let mut tests = find_tests(files);
+    for (id, found) in typescript::jest_tests(files) {
+        tests.entry(id).or_default().extend(found);
+    }
     let mut docs: BTreeMap<String, ControlDoc> = BTreeMap::new();
     for Claim {
         blueprint,
