@@ -1,9 +1,12 @@
 // One test per control of docs/controls.md, over the templates the app
-// synthesizes for every environment. Named test_<control>_... after the
-// catalog ids. The app is synthesized once for the whole file.
+// synthesizes for every environment (named test_<control>_... after the
+// catalog ids), and the synth with cdk-nag of every stage. The app is
+// synthesized once, with cdk-nag, for the whole file.
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { APP, DATABASE, ENVIRONMENTS, NETWORK, PIPELINE, PROJECT, environment, ownsAccountSingletons } from '../config/environments';
 import { retention } from '../lib/common';
+import { ACKNOWLEDGMENTS } from '../lib/compliance';
+import { stageId } from '../lib/stage';
 import { asArray, Json, resources, statements, Synthesized, synthesize, tagOf } from './helpers';
 
 let app: Synthesized;
@@ -18,6 +21,32 @@ const each = (fn: (t: Record<string, Template>, env: (typeof ENVIRONMENTS)[numbe
     fn(stacks, env);
   }
 };
+
+// ------------------------------------------------------------------ cdk-nag
+
+const nagFindingsIn = (prefix: string) => app.findings.filter((f) => f.paths.some((p) => p.startsWith(`${prefix}/`)));
+
+test.each(ENVIRONMENTS.map((e) => [stageId(e)]))('synth with cdk-nag: stage %s has no unacknowledged finding', (stage) => {
+  expect(nagFindingsIn(stage)).toEqual([]);
+});
+{%- if pipeline.enabled %}
+
+test('synth with cdk-nag: the pipeline has no unacknowledged finding', () => {
+  expect(nagFindingsIn('Pipeline')).toEqual([]);
+});
+{%- endif %}
+
+test('synth with cdk-nag: nothing anywhere is left unacknowledged', () => {
+  expect(app.findings).toEqual([]);
+  expect(app.acknowledged).toBeGreaterThan(0);
+});
+
+test('every acknowledgment and skip names a rule and a reason', () => {
+  for (const a of ACKNOWLEDGMENTS) {
+    expect([a.rule, a.reason.length >= 20]).toEqual([a.rule, true]);
+    expect(() => new RegExp(a.target)).not.toThrow();
+  }
+});
 
 // ------------------------------------------------------------------ general
 

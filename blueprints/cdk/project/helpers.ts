@@ -1,9 +1,13 @@
 // Shared by the tests: the app built once per test file, its templates, and
 // small queries over them.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EnvironmentConfig } from '../config/environments';
 import { buildApp, BuiltApp } from '../lib/app';
+import { Finding, unacknowledgedFindings } from '../lib/compliance';
 
 export type Json = Record<string, any>;
 
@@ -18,34 +22,50 @@ export interface Synthesized {
   readonly envs: EnvTemplates[];
   /** Every template of the app (environment stacks and the pipeline), by stack name. */
   readonly all: Record<string, Json>;
+  /** cdk-nag findings no acknowledgment covers. */
+  readonly findings: Finding[];
+  /** How many findings acknowledgments covered. */
+  readonly acknowledged: number;
 }
 
-/** Builds and synthesizes the app once (cdk-nag off: test/nag.test.ts runs it). */
+/**
+ * Builds the app with cdk-nag and synthesizes it once, like `cdk synth`;
+ * every test of the file reads the templates of that one cloud assembly.
+ */
 export function synthesize(): Synthesized {
-  const built = buildApp({}, { nag: false });
-  const envs = built.stages.map((stage) => {
-    const stacks: Record<string, Template> = {};
-    for (const child of stage.node.children) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-test-'));
+  try {
+    const built = buildApp({ outdir });
+    const assembly = built.app.synth();
+    const report = path.join(assembly.directory, 'validation-report.json');
+    const acknowledged = fs.existsSync(report)
+      ? JSON.parse(fs.readFileSync(report, 'utf8')).pluginReports.reduce(
+          (n: number, p: { suppressedViolations?: unknown[] }) => n + (p.suppressedViolations ?? []).length,
+          0,
+        )
+      : 0;
+    const all: Record<string, Json> = {};
+    const envs = built.stages.map((stage) => {
+      const nested = assembly.getNestedAssembly(stage.artifactId);
+      const stacks: Record<string, Template> = {};
+      for (const child of stage.node.children) {
+        if (Stack.isStack(child)) {
+          const json = nested.getStackArtifact(child.artifactId).template as Json;
+          stacks[child.node.id.toLowerCase()] = Template.fromJSON(json);
+          all[child.stackName] = json;
+        }
+      }
+      return { env: stage.config, stacks };
+    });
+    for (const child of built.app.node.children) {
       if (Stack.isStack(child)) {
-        stacks[child.node.id.toLowerCase()] = Template.fromStack(child);
+        all[child.stackName] = assembly.getStackArtifact(child.artifactId).template as Json;
       }
     }
-    return { env: stage.config, stacks };
-  });
-  const all: Record<string, Json> = {};
-  for (const stage of built.stages) {
-    for (const child of stage.node.children) {
-      if (Stack.isStack(child)) {
-        all[child.stackName] = Template.fromStack(child).toJSON();
-      }
-    }
+    return { built, envs, all, findings: unacknowledgedFindings(assembly.directory), acknowledged };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
   }
-  for (const child of built.app.node.children) {
-    if (Stack.isStack(child)) {
-      all[child.stackName] = Template.fromStack(child).toJSON();
-    }
-  }
-  return { built, envs, all };
 }
 
 /** The resources of a type in a template: [logicalId, resource][]. */

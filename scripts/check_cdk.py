@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""Render every answers fixture as the CDK flavour and prove the app it writes.
+
+For each fixture in the answers directory, `stackwright new --set flavor=cdk`
+renders a project; then, offline, in that project:
+
+  * tsc: no type error;
+  * jest (the project's own tests, CDK_VALIDATION=false as `npm test` sets it):
+    reported as `N passed, N failed`, every test must pass;
+  * cdk synth (the pinned CLI, no lookups, CDK's validation on) with cdk-nag's
+    AwsSolutions pack: no unacknowledged finding (the count of acknowledged
+    ones is reported);
+  * cfn-lint on every synthesized template, in the answers' region: 0 errors,
+    0 warnings (informational rules are not enabled: CDK writes Fn::Join
+    where Fn::Sub would do, I1022, in every template);
+  * checkov on cdk.out: 0 failed;
+  * scripts/deploy_checks.py cdk on cdk.out (DEP-01..05), the ephemeral
+    environments' stages marked for DEP-04: 0 findings.
+
+node_modules is installed once for the whole matrix with `npm ci` from the
+blueprint's package-lock.json into a cache directory keyed by the lock's hash
+(reused while the lock and the node version are unchanged) and linked into
+each project. The last line is `check_cdk: N passed, M failed`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BLUEPRINT = ROOT / "blueprints" / "cdk" / "project"
+DEPLOY_CHECKS = ROOT / "scripts" / "deploy_checks.py"
+PLACEHOLDER = "{{ project.name }}"
+CACHE_NAME = "stackwright-cdk-cache"
+TIMEOUT = 900
+TRIM = 40
+# No network: CDK's version check, notices and telemetry stay off.
+OFFLINE_ENV = {
+    "CDK_DISABLE_VERSION_CHECK": "1",
+    "CDK_DISABLE_CLI_TELEMETRY": "true",
+    "CI": "true",
+    "NO_COLOR": "1",
+    "FORCE_COLOR": "0",
+}
+
+
+@dataclass
+class Result:
+    fixture: str
+    tsc_errors: int | None = None
+    jest_passed: int | None = None
+    jest_failed: int | None = None
+    nag_findings: int | None = None
+    nag_acknowledged: int | None = None
+    templates: int = 0
+    lint_errors: int | None = None
+    lint_warnings: int | None = None
+    checkov_failed: int | None = None
+    checkov_passed: int | None = None
+    checkov_skipped: int | None = None
+    deploy_findings: int | None = None
+    times: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, title: str, detail: str = "") -> None:
+        self.problems.append((title, detail))
+
+
+def log(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def trim(text: str, limit: int = TRIM) -> str:
+    lines = text.rstrip("\n").splitlines()
+    if len(lines) <= limit:
+        return "\n".join(lines)
+    return "\n".join(lines[:limit] + [f"... ({len(lines) - limit} more lines)"])
+
+
+def run(cmd, cwd=None, env=None, timeout=TIMEOUT) -> subprocess.CompletedProcess:
+    cmd = [str(c) for c in cmd]
+    try:
+        return subprocess.run(cmd, cwd=cwd, env=env, timeout=timeout, text=True, errors="replace",
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(cmd, 124, "", f"timed out after {timeout}s: {' '.join(cmd)}")
+    except OSError as exc:
+        return subprocess.CompletedProcess(cmd, 127, "", f"cannot run {cmd[0]}: {exc}")
+
+
+def output_of(proc: subprocess.CompletedProcess) -> str:
+    return "\n".join(p for p in (proc.stdout.strip(), proc.stderr.strip()) if p)
+
+
+def tool(name: str) -> str:
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which(name)
+    if not found:
+        sys.exit(f"check_cdk: {name} not found (run scripts/test-all, or activate the checkers venv)")
+    return found
+
+
+# --------------------------------------------------------------------------
+# the shared node_modules
+
+
+def install_node_modules(cache_root: Path) -> Path:
+    """node_modules for every generated project, installed once per lock file."""
+    lock = (BLUEPRINT / "package-lock.json").read_text().replace(PLACEHOLDER, CACHE_NAME)
+    package = (BLUEPRINT / "package.json").read_text().replace(PLACEHOLDER, CACHE_NAME)
+    node = run(["node", "--version"]).stdout.strip()
+    key = hashlib.sha256((lock + "\0" + package + "\0" + node).encode()).hexdigest()[:16]
+    home = cache_root / f"cdk-node-modules-{key}"
+    done = home / ".installed"
+    if done.is_file() and (home / "node_modules").is_dir():
+        log(f"check_cdk: reusing {home}/node_modules (lock {key}, node {node})")
+        return home / "node_modules"
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    (home / "package.json").write_text(package)
+    (home / "package-lock.json").write_text(lock)
+    start = time.monotonic()
+    proc = run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=home,
+               env=dict(os.environ, **OFFLINE_ENV))
+    if proc.returncode != 0:
+        shutil.rmtree(home, ignore_errors=True)
+        sys.exit(f"check_cdk: npm ci failed in {home}:\n{trim(output_of(proc))}")
+    done.write_text(f"{key}\n")
+    log(f"check_cdk: npm ci into {home} in {time.monotonic() - start:.1f}s")
+    return home / "node_modules"
+
+
+# --------------------------------------------------------------------------
+# one fixture
+
+
+def timed(res: Result, name: str, fn):
+    start = time.monotonic()
+    try:
+        return fn()
+    finally:
+        res.times[name] = time.monotonic() - start
+
+
+def check_tsc(res: Result, out: Path, env: dict) -> None:
+    proc = run(["node_modules/.bin/tsc"], cwd=out, env=env)
+    errors = [line for line in proc.stdout.splitlines() if ": error TS" in line]
+    res.tsc_errors = len(errors)
+    if proc.returncode != 0:
+        res.fail(f"tsc: {len(errors)} error(s) (exit {proc.returncode})", "\n".join(errors) or output_of(proc))
+
+
+def check_jest(res: Result, out: Path, env: dict, work: Path) -> None:
+    report = work / f"{res.fixture}.jest.json"
+    proc = run(["node_modules/.bin/jest", "--ci", "--json", f"--outputFile={report}"], cwd=out,
+               env=dict(env, CDK_VALIDATION="false"))
+    try:
+        data = json.loads(report.read_text())
+    except (OSError, json.JSONDecodeError):
+        res.fail(f"jest produced no report (exit {proc.returncode})", output_of(proc))
+        return
+    res.jest_passed = int(data.get("numPassedTests", 0))
+    res.jest_failed = int(data.get("numFailedTests", 0)) + int(data.get("numRuntimeErrorTestSuites", 0))
+    log(f"  jest: {res.jest_passed} passed, {res.jest_failed} failed")
+    if res.jest_failed or proc.returncode != 0 or res.jest_passed == 0:
+        failed = [f"{a.get('fullName')}: {(a.get('failureMessages') or [''])[0].splitlines()[0] if a.get('failureMessages') else ''}"
+                  for suite in data.get("testResults", []) for a in suite.get("assertionResults", [])
+                  if a.get("status") == "failed"]
+        broken = [f"{s.get('name')}: {s.get('message', '')[:400]}" for s in data.get("testResults", [])
+                  if s.get("status") == "failed" and not s.get("assertionResults")]
+        res.fail(f"jest: {res.jest_passed} passed, {res.jest_failed} failed", "\n".join(failed + broken))
+
+
+def check_synth(res: Result, out: Path, env: dict) -> bool:
+    shutil.rmtree(out / "cdk.out", ignore_errors=True)
+    proc = run(["node_modules/.bin/cdk", "synth", "--quiet", "--no-notices", "--no-version-reporting",
+                "--lookups=false"], cwd=out, env=env)
+    report = out / "cdk.out" / "validation-report.json"
+    if report.is_file():
+        data = json.loads(report.read_text())
+        plugins = [p for p in data.get("pluginReports", []) if p.get("pluginName") == "AwsSolutions"]
+        res.nag_findings = sum(len(p.get("violations", [])) for p in plugins)
+        res.nag_acknowledged = sum(len(p.get("suppressedViolations", [])) for p in plugins)
+        if not plugins:
+            res.fail("cdk-nag did not run: no AwsSolutions report in cdk.out/validation-report.json")
+    else:
+        res.fail("cdk synth wrote no validation report (cdk-nag did not run)", output_of(proc))
+    if proc.returncode != 0:
+        res.fail(f"cdk synth failed (exit {proc.returncode})", output_of(proc))
+        return False
+    if res.nag_findings:
+        res.fail(f"cdk-nag: {res.nag_findings} unacknowledged finding(s)", output_of(proc))
+    return True
+
+
+def check_cfn_lint(res: Result, templates: list[Path], region: str, cwd: Path) -> None:
+    proc = run([tool("cfn-lint"), "--regions", region, "--format", "parseable", "--", *templates], cwd=cwd)
+    counts = {"E": 0, "W": 0, "I": 0}
+    offending = []
+    for line in proc.stdout.splitlines():
+        parts = line.split(":", 5)
+        if len(parts) >= 6 and parts[5][:1] in counts:
+            counts[parts[5][:1]] += 1
+            offending.append(line)
+    res.lint_errors, res.lint_warnings = counts["E"], counts["W"]
+    if counts["E"] or counts["W"]:
+        res.fail(f"cfn-lint: {counts['E']} error(s), {counts['W']} warning(s)", "\n".join(offending))
+    elif proc.returncode not in (0,):
+        res.fail(f"cfn-lint exited {proc.returncode}", output_of(proc))
+
+
+def check_checkov(res: Result, out: Path) -> None:
+    proc = run([tool("checkov"), "--framework", "cloudformation", "-d", "cdk.out", "--compact",
+                "-o", "json", "--skip-download"], cwd=out)
+    text = proc.stdout
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    try:
+        data = json.loads(text[start:]) if start >= 0 else None
+    except json.JSONDecodeError:
+        data = None
+    if data is None:
+        res.fail(f"checkov produced no JSON report (exit {proc.returncode})", output_of(proc))
+        return
+    reports = data if isinstance(data, list) else [data]
+    failed, passed, skipped, lines, parse_errors = 0, 0, 0, [], []
+    for report in reports:
+        summary = report.get("summary", report)
+        failed += int(summary.get("failed", 0) or 0)
+        passed += int(summary.get("passed", 0) or 0)
+        skipped += int(summary.get("skipped", 0) or 0)
+        results = report.get("results") or {}
+        parse_errors += [str(p) for p in results.get("parsing_errors", [])]
+        for check in results.get("failed_checks", []):
+            lines.append(f"{check.get('check_id')} {check.get('resource')} ({check.get('file_path')}): {check.get('check_name')}")
+    res.checkov_failed, res.checkov_passed, res.checkov_skipped = failed, passed, skipped
+    if failed:
+        res.fail(f"checkov: {failed} failed check(s)", "\n".join(lines))
+    if parse_errors:
+        res.fail(f"checkov could not parse {len(parse_errors)} file(s)", "\n".join(parse_errors))
+    if passed == 0:
+        res.fail("checkov evaluated nothing in cdk.out")
+
+
+def ephemeral_stages(out: Path) -> list[str]:
+    """Stage ids of the ephemeral environments, from config/environments.ts."""
+    text = (out / "config" / "environments.ts").read_text()
+    names = re.findall(r"name: '([a-z0-9-]+)',\n\s+profile: 'ephemeral'", text)
+    return ["".join(p[:1].upper() + p[1:] for p in n.split("-")) for n in names]
+
+
+def check_deploy(res: Result, out: Path, region: str, work: Path) -> None:
+    report = work / f"{res.fixture}.deploy.json"
+    cmd = [sys.executable, DEPLOY_CHECKS, "cdk", "cdk.out", "--region", region, "--quiet", "--json", report]
+    for stage in ephemeral_stages(out):
+        cmd += ["--ephemeral", stage]
+    proc = run(cmd, cwd=out)
+    if proc.returncode not in (0, 1):
+        res.fail(f"deploy checks could not run (exit {proc.returncode})", output_of(proc))
+        return
+    try:
+        data = json.loads(report.read_text())
+        res.deploy_findings = len(data.get("findings", []))
+    except (OSError, json.JSONDecodeError, AttributeError):
+        res.deploy_findings = None
+    if proc.returncode == 1:
+        res.fail(f"deploy checks: {res.deploy_findings if res.deploy_findings is not None else 'some'} finding(s)",
+                 output_of(proc))
+
+
+def check_fixture(answers: Path, stackwright: str, work: Path, node_modules: Path, sw_env: dict) -> Result:
+    res = Result(answers.stem)
+    out = work / answers.stem
+    proc = run([stackwright, "new", "--answers", answers, "--set", "flavor=cdk", "--out", out], env=sw_env)
+    if proc.returncode != 0:
+        res.fail(f"stackwright new failed (exit {proc.returncode})", output_of(proc))
+        return res
+    (out / "node_modules").symlink_to(node_modules)
+    region = re.search(r"region: '([a-z0-9-]+)'", (out / "config" / "environments.ts").read_text())
+    region = region.group(1) if region else "us-east-1"
+    env = dict(os.environ, **OFFLINE_ENV)
+    timed(res, "tsc", lambda: check_tsc(res, out, env))
+    timed(res, "jest", lambda: check_jest(res, out, env, work))
+    if timed(res, "synth", lambda: check_synth(res, out, env)):
+        templates = sorted(p.relative_to(out) for p in (out / "cdk.out").rglob("*.template.json"))
+        res.templates = len(templates)
+        if not templates:
+            res.fail("cdk synth wrote no template")
+        else:
+            timed(res, "cfn-lint", lambda: check_cfn_lint(res, templates, region, out))
+            timed(res, "checkov", lambda: check_checkov(res, out))
+            timed(res, "deploy", lambda: check_deploy(res, out, region, work))
+    return res
+
+
+# --------------------------------------------------------------------------
+# report
+
+
+def cell(v) -> str:
+    return "-" if v is None else str(v)
+
+
+def print_table(results: list[Result]) -> None:
+    head = ["fixture", "tsc", "jest", "nag f/ack", "tpl", "lint E/W", "checkov F/P/S", "deploy", "tsc s", "jest s", "synth s", "lint s", "checkov s", "deploy s", "ok"]
+    rows = []
+    for r in results:
+        rows.append([
+            r.fixture[:44], cell(r.tsc_errors),
+            f"{cell(r.jest_passed)}/{cell(r.jest_failed)}",
+            f"{cell(r.nag_findings)}/{cell(r.nag_acknowledged)}", str(r.templates),
+            f"{cell(r.lint_errors)}/{cell(r.lint_warnings)}",
+            f"{cell(r.checkov_failed)}/{cell(r.checkov_passed)}/{cell(r.checkov_skipped)}",
+            cell(r.deploy_findings),
+            *(f"{r.times[k]:.1f}" if k in r.times else "-" for k in ("tsc", "jest", "synth", "cfn-lint", "checkov", "deploy")),
+            "ok" if r.ok else "FAIL",
+        ])
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    log()
+    log(fmt.format(*head).rstrip())
+    log(fmt.format(*("-" * w for w in widths)))
+    for row in rows:
+        log(fmt.format(*row).rstrip())
+    log()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--stackwright", required=True, type=Path, help="the stackwright binary to test")
+    ap.add_argument("--answers-dir", required=True, type=Path, help="directory of *.yaml answers fixtures")
+    ap.add_argument("--only", action="append", default=[], metavar="TEXT",
+                    help="run only fixtures whose name contains TEXT (repeatable)")
+    ap.add_argument("--cache", type=Path,
+                    default=Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stackwright",
+                    help="where the shared node_modules is kept (default ~/.cache/stackwright)")
+    ap.add_argument("--keep", action="store_true", help="keep the generated projects and print where they are")
+    args = ap.parse_args(argv)
+
+    stackwright = args.stackwright.resolve()
+    if not (stackwright.is_file() and os.access(stackwright, os.X_OK)):
+        sys.exit(f"check_cdk: {args.stackwright} is not an executable file (build it first)")
+    fixtures = sorted(args.answers_dir.glob("*.yaml"))
+    if args.only:
+        fixtures = [f for f in fixtures if any(o in f.name for o in args.only)]
+    for name in ("cfn-lint", "checkov"):
+        tool(name)
+    if not shutil.which("npm") or not shutil.which("node"):
+        sys.exit("check_cdk: node and npm are needed")
+
+    t0 = time.monotonic()
+    node_modules = install_node_modules(args.cache.resolve())
+    work = Path(tempfile.mkdtemp(prefix="stackwright-cdk-"))
+    xdg = work / "xdg-config"
+    xdg.mkdir()
+    sw_env = dict(os.environ, NO_COLOR="1", XDG_CONFIG_HOME=str(xdg))
+    log(f"check_cdk: {len(fixtures)} fixture(s) from {args.answers_dir}, stackwright {stackwright}")
+    results = []
+    try:
+        for answers in fixtures:
+            log(f"{answers.stem}:")
+            res = check_fixture(answers, str(stackwright), work, node_modules, sw_env)
+            results.append(res)
+            log(f"  {'ok' if res.ok else 'FAILED'}: tsc {cell(res.tsc_errors)} errors; "
+                f"jest {cell(res.jest_passed)} passed, {cell(res.jest_failed)} failed; "
+                f"cdk-nag {cell(res.nag_findings)} findings, {cell(res.nag_acknowledged)} acknowledged; "
+                f"cfn-lint {cell(res.lint_errors)}E/{cell(res.lint_warnings)}W on {res.templates} templates; "
+                f"checkov {cell(res.checkov_failed)} failed, {cell(res.checkov_skipped)} skipped; "
+                f"deploy checks {cell(res.deploy_findings)} findings")
+            for title, detail in res.problems:
+                log(f"  ! {title}")
+                for line in trim(detail).splitlines() if detail.strip() else []:
+                    log(f"    {line}")
+    finally:
+        if args.keep:
+            log(f"check_cdk: generated projects kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    passed = sum(r.ok for r in results)
+    failed = len(results) - passed
+    if results:
+        print_table(results)
+    log(f"check_cdk: matrix took {time.monotonic() - t0:.0f}s")
+    log(f"check_cdk: {passed} passed, {failed} failed")
+    return 1 if failed or not results else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
