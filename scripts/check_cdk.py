@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,25 +212,42 @@ def check_synth(res: Result, out: Path, env: dict) -> bool:
     return True
 
 
-def check_cfn_lint(res: Result, templates: list[Path], region: str, cwd: Path) -> None:
-    proc = run([tool("cfn-lint"), "--regions", region, "--format", "parseable", "--", *templates], cwd=cwd)
-    counts = {"E": 0, "W": 0, "I": 0}
-    offending = []
-    for line in proc.stdout.splitlines():
-        parts = line.split(":", 5)
-        if len(parts) >= 6 and parts[5][:1] in counts:
-            counts[parts[5][:1]] += 1
-            offending.append(line)
-    res.lint_errors, res.lint_warnings = counts["E"], counts["W"]
-    if counts["E"] or counts["W"]:
-        res.fail(f"cfn-lint: {counts['E']} error(s), {counts['W']} warning(s)", "\n".join(offending))
-    elif proc.returncode not in (0,):
-        res.fail(f"cfn-lint exited {proc.returncode}", output_of(proc))
+def lint_all(fixtures: list["Fixture"]) -> None:
+    """cfn-lint once per region over the templates of every fixture in it."""
+    by_region: dict[str, list[Fixture]] = {}
+    for fx in fixtures:
+        by_region.setdefault(fx.region, []).append(fx)
+    for region, group in sorted(by_region.items()):
+        templates = [t for fx in group for t in fx.templates]
+        proc = run([tool("cfn-lint"), "--regions", region, "--format", "parseable", "--", *templates])
+        for fx in group:
+            counts = {"E": 0, "W": 0}
+            offending = []
+            for line in proc.stdout.splitlines():
+                if not line.startswith(str(fx.out) + "/"):
+                    continue
+                parts = line.split(":", 5)
+                if len(parts) >= 6 and parts[5][:1] in counts:
+                    counts[parts[5][:1]] += 1
+                    offending.append(line.removeprefix(str(fx.out) + "/"))
+            fx.res.lint_errors, fx.res.lint_warnings = counts["E"], counts["W"]
+            if counts["E"] or counts["W"]:
+                fx.res.fail(f"cfn-lint: {counts['E']} error(s), {counts['W']} warning(s)", "\n".join(offending))
+        if proc.returncode != 0 and not any(fx.res.lint_errors or fx.res.lint_warnings for fx in group):
+            for fx in group:
+                fx.res.fail(f"cfn-lint exited {proc.returncode}", output_of(proc))
 
 
-def check_checkov(res: Result, out: Path) -> None:
-    proc = run([tool("checkov"), "--framework", "cloudformation", "-d", "cdk.out", "--compact",
-                "-o", "json", "--skip-download"], cwd=out)
+def checkov_all(fixtures: list["Fixture"], work: Path) -> None:
+    """checkov once over a copy of every fixture's templates (scan/<fixture>/...)."""
+    scan = work / "scan"
+    for fx in fixtures:
+        for t in fx.templates:
+            dest = scan / fx.res.fixture / t.relative_to(fx.out / "cdk.out")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(t, dest)
+    proc = run([tool("checkov"), "--framework", "cloudformation", "-d", ".", "--compact",
+                "-o", "json", "--skip-download"], cwd=scan)
     text = proc.stdout
     start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
     try:
@@ -237,26 +255,34 @@ def check_checkov(res: Result, out: Path) -> None:
     except json.JSONDecodeError:
         data = None
     if data is None:
-        res.fail(f"checkov produced no JSON report (exit {proc.returncode})", output_of(proc))
+        for fx in fixtures:
+            fx.res.fail(f"checkov produced no JSON report (exit {proc.returncode})", output_of(proc))
         return
     reports = data if isinstance(data, list) else [data]
-    failed, passed, skipped, lines, parse_errors = 0, 0, 0, [], []
+    per = {fx.res.fixture: {"passed": 0, "failed": 0, "skipped": 0, "lines": []} for fx in fixtures}
+    parse_errors = []
     for report in reports:
-        summary = report.get("summary", report)
-        failed += int(summary.get("failed", 0) or 0)
-        passed += int(summary.get("passed", 0) or 0)
-        skipped += int(summary.get("skipped", 0) or 0)
         results = report.get("results") or {}
         parse_errors += [str(p) for p in results.get("parsing_errors", [])]
-        for check in results.get("failed_checks", []):
-            lines.append(f"{check.get('check_id')} {check.get('resource')} ({check.get('file_path')}): {check.get('check_name')}")
-    res.checkov_failed, res.checkov_passed, res.checkov_skipped = failed, passed, skipped
-    if failed:
-        res.fail(f"checkov: {failed} failed check(s)", "\n".join(lines))
-    if parse_errors:
-        res.fail(f"checkov could not parse {len(parse_errors)} file(s)", "\n".join(parse_errors))
-    if passed == 0:
-        res.fail("checkov evaluated nothing in cdk.out")
+        for kind in ("passed", "failed", "skipped"):
+            for check in results.get(f"{kind}_checks", []):
+                path = str(check.get("file_path", "")).lstrip("./")
+                top = path.split("/", 1)[0]
+                if top not in per:
+                    continue
+                per[top][kind] += 1
+                if kind == "failed":
+                    per[top]["lines"].append(f"{check.get('check_id')} {check.get('resource')} ({path}): {check.get('check_name')}")
+    for fx in fixtures:
+        c = per[fx.res.fixture]
+        fx.res.checkov_failed, fx.res.checkov_passed, fx.res.checkov_skipped = c["failed"], c["passed"], c["skipped"]
+        if c["failed"]:
+            fx.res.fail(f"checkov: {c['failed']} failed check(s)", "\n".join(c["lines"]))
+        if c["passed"] == 0:
+            fx.res.fail("checkov evaluated nothing in cdk.out")
+        mine = [p for p in parse_errors if f"/{fx.res.fixture}/" in p or p.startswith(fx.res.fixture)]
+        if mine:
+            fx.res.fail(f"checkov could not parse {len(mine)} file(s)", "\n".join(mine))
 
 
 def ephemeral_stages(out: Path) -> list[str]:
@@ -285,29 +311,40 @@ def check_deploy(res: Result, out: Path, region: str, work: Path) -> None:
                  output_of(proc))
 
 
-def check_fixture(answers: Path, stackwright: str, work: Path, node_modules: Path, sw_env: dict) -> Result:
+@dataclass
+class Fixture:
+    res: Result
+    out: Path
+    region: str = "us-east-1"
+    templates: list = field(default_factory=list)
+
+
+def build_fixture(answers: Path, stackwright: str, work: Path, node_modules: Path, sw_env: dict) -> Fixture:
+    """Render, type-check, then jest and cdk synth side by side (two cores)."""
     res = Result(answers.stem)
     out = work / answers.stem
+    fx = Fixture(res, out)
     proc = run([stackwright, "new", "--answers", answers, "--set", "flavor=cdk", "--out", out], env=sw_env)
     if proc.returncode != 0:
         res.fail(f"stackwright new failed (exit {proc.returncode})", output_of(proc))
-        return res
+        return fx
     (out / "node_modules").symlink_to(node_modules)
     region = re.search(r"region: '([a-z0-9-]+)'", (out / "config" / "environments.ts").read_text())
-    region = region.group(1) if region else "us-east-1"
+    fx.region = region.group(1) if region else "us-east-1"
     env = dict(os.environ, **OFFLINE_ENV)
     timed(res, "tsc", lambda: check_tsc(res, out, env))
-    timed(res, "jest", lambda: check_jest(res, out, env, work))
-    if timed(res, "synth", lambda: check_synth(res, out, env)):
-        templates = sorted(p.relative_to(out) for p in (out / "cdk.out").rglob("*.template.json"))
-        res.templates = len(templates)
-        if not templates:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jest = pool.submit(timed, res, "jest", lambda: check_jest(res, out, env, work))
+        synth = pool.submit(timed, res, "synth", lambda: check_synth(res, out, env))
+        jest.result()
+        synthesized = synth.result()
+    if synthesized:
+        fx.templates = sorted((out / "cdk.out").rglob("*.template.json"))
+        res.templates = len(fx.templates)
+        if not fx.templates:
             res.fail("cdk synth wrote no template")
-        else:
-            timed(res, "cfn-lint", lambda: check_cfn_lint(res, templates, region, out))
-            timed(res, "checkov", lambda: check_checkov(res, out))
-            timed(res, "deploy", lambda: check_deploy(res, out, region, work))
-    return res
+        timed(res, "deploy", lambda: check_deploy(res, out, fx.region, work))
+    return fx
 
 
 # --------------------------------------------------------------------------
@@ -319,7 +356,7 @@ def cell(v) -> str:
 
 
 def print_table(results: list[Result]) -> None:
-    head = ["fixture", "tsc", "jest", "nag f/ack", "tpl", "lint E/W", "checkov F/P/S", "deploy", "tsc s", "jest s", "synth s", "lint s", "checkov s", "deploy s", "ok"]
+    head = ["fixture", "tsc", "jest", "nag f/ack", "tpl", "lint E/W", "checkov F/P/S", "deploy", "tsc s", "jest s", "synth s", "deploy s", "ok"]
     rows = []
     for r in results:
         rows.append([
@@ -329,7 +366,7 @@ def print_table(results: list[Result]) -> None:
             f"{cell(r.lint_errors)}/{cell(r.lint_warnings)}",
             f"{cell(r.checkov_failed)}/{cell(r.checkov_passed)}/{cell(r.checkov_skipped)}",
             cell(r.deploy_findings),
-            *(f"{r.times[k]:.1f}" if k in r.times else "-" for k in ("tsc", "jest", "synth", "cfn-lint", "checkov", "deploy")),
+            *(f"{r.times[k]:.1f}" if k in r.times else "-" for k in ("tsc", "jest", "synth", "deploy")),
             "ok" if r.ok else "FAIL",
         ])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
@@ -372,13 +409,24 @@ def main(argv=None) -> int:
     xdg.mkdir()
     sw_env = dict(os.environ, NO_COLOR="1", XDG_CONFIG_HOME=str(xdg))
     log(f"check_cdk: {len(fixtures)} fixture(s) from {args.answers_dir}, stackwright {stackwright}")
-    results = []
+    built: list[Fixture] = []
     try:
         for answers in fixtures:
-            log(f"{answers.stem}:")
-            res = check_fixture(answers, str(stackwright), work, node_modules, sw_env)
-            results.append(res)
-            log(f"  {'ok' if res.ok else 'FAILED'}: tsc {cell(res.tsc_errors)} errors; "
+            log(f"{answers.stem}: rendering, tsc, jest and cdk synth")
+            built.append(build_fixture(answers, str(stackwright), work, node_modules, sw_env))
+        scanned = [fx for fx in built if fx.templates]
+        if scanned:
+            log(f"check_cdk: cfn-lint and checkov over {sum(len(fx.templates) for fx in scanned)} templates")
+            start = time.monotonic()
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                lint = pool.submit(lint_all, scanned)
+                scan = pool.submit(checkov_all, scanned, work)
+                lint.result()
+                scan.result()
+            log(f"check_cdk: cfn-lint and checkov took {time.monotonic() - start:.0f}s")
+        results = [fx.res for fx in built]
+        for res in results:
+            log(f"{res.fixture}: {'ok' if res.ok else 'FAILED'}: tsc {cell(res.tsc_errors)} errors; "
                 f"jest {cell(res.jest_passed)} passed, {cell(res.jest_failed)} failed; "
                 f"cdk-nag {cell(res.nag_findings)} findings, {cell(res.nag_acknowledged)} acknowledged; "
                 f"cfn-lint {cell(res.lint_errors)}E/{cell(res.lint_warnings)}W on {res.templates} templates; "

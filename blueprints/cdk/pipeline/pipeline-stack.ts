@@ -31,11 +31,11 @@ export const BOOTSTRAP_QUALIFIER = 'hnb659fds';
 
 /** CI-06: the commands of each CodeBuild stage; every one fails on the first error. */
 export const STAGE_COMMANDS: Record<string, string[]> = {
-  validate: ['npx tsc', 'npx cdk synth --quiet', 'pip install --quiet cfn-lint==1.58.0', 'cfn-lint -- cdk.out/*.template.json cdk.out/assembly-*/*.template.json'],
-  test: ['npx jest --ci --reporters=default --reporters=jest-junit'],
+  validate: ['npx tsc', 'npx cdk synth --quiet', 'pip install --quiet cfn-lint==1.58.0', 'cfn-lint --format junit --output-file reports/cfn-lint.xml -- $(find cdk.out -name "*.template.json")'],
+  test: ['mkdir -p reports', 'CDK_VALIDATION=false JEST_JUNIT_OUTPUT_DIR=reports npx jest --ci --reporters=default --reporters=jest-junit'],
   security_scan: ['npx cdk synth --quiet', 'pip install --quiet checkov==3.3.30', 'checkov -d cdk.out --framework cloudformation --quiet --output junitxml --output-file-path reports'],
   build: ['npx cdk synth --quiet'],
-  integration_test: ['npm run integration'],
+  integration_test: ['bash scripts/smoke.sh'],
 };
 
 export class PipelineStack extends Stack {
@@ -204,9 +204,39 @@ export class PipelineStack extends Stack {
       }
     }
     if (cfg.stages.includes('integration_test')) {
+      // Reads stacks in this account, and in other accounts through their
+      // read-only CDK bootstrap lookup roles.
+      const accounts = [...new Set(ENVIRONMENTS.map((e) => e.accountId).filter((a): a is string => a !== undefined))];
+      const reader = [
+        new iam.PolicyStatement({
+          sid: 'ReadEnvironmentStacks',
+          actions: ['cloudformation:DescribeStacks'],
+          resources: [`arn:${Aws.PARTITION}:cloudformation:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/${PROJECT.name}-*/*`],
+        }),
+        new iam.PolicyStatement({
+          // DescribeVpcAttribute has no resource-level permissions.
+          sid: 'ReadVpcAttributes',
+          actions: ['ec2:DescribeVpcAttribute'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadKeyRotation',
+          actions: ['kms:GetKeyRotationStatus'],
+          resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+        }),
+      ];
+      if (accounts.length > 0) {
+        reader.push(
+          new iam.PolicyStatement({
+            sid: 'AssumeLookupRoles',
+            actions: ['sts:AssumeRole'],
+            resources: accounts.map((a) => `arn:${Aws.PARTITION}:iam::${a}:role/cdk-${BOOTSTRAP_QUALIFIER}-lookup-role-${a}-${Aws.REGION}`),
+          }),
+        );
+      }
       this.pipeline.addStage({
         stageName: 'IntegrationTest',
-        actions: [new cpactions.CodeBuildAction({ actionName: 'IntegrationTest', project: project('integration_test', STAGE_COMMANDS.integration_test), input: source })],
+        actions: [new cpactions.CodeBuildAction({ actionName: 'IntegrationTest', project: project('integration_test', STAGE_COMMANDS.integration_test, reader), input: source })],
       });
     }
 

@@ -60,6 +60,10 @@ export const ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
   // The access-logs buckets receive S3 server access logs; logging them into themselves would loop.
   nag('^(Security|Pipeline)/AccessLogsBucket/Resource$', 'AwsSolutions::AwsSolutions-S1', 'this is the access-log target bucket of its stack; it cannot log into itself'),
   checkov('^(Security|Pipeline)/AccessLogsBucket/Resource$', 'CKV_AWS_18', 'this is the access-log target bucket of its stack; it cannot log into itself'),
+  // The pipeline's integration-test project reads the deployed stacks, VPC attributes and key rotation.
+  nag('^Pipeline/IntegrationTestProject/Role/DefaultPolicy/Resource$', 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/{{ project.name }}-*/*]', 'DescribeStacks on this project\'s stacks only; stack ids end in a generated suffix'),
+  nag('^Pipeline/IntegrationTestProject/Role/DefaultPolicy/Resource$', 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]', 'GetKeyRotationStatus (read-only) on the environment keys, whose ids are generated in other stacks'),
+  nag('^Pipeline/IntegrationTestProject/Role/DefaultPolicy/Resource$', 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', 'ec2:DescribeVpcAttribute has no resource-level permissions'),
   // The application tier.
   nag('^App/InstanceRole/Resource$', 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]', 'the AWS-maintained Session Manager policy is how instances are managed without SSH (APP-01); AWS keeps it current'),
   nag('^App/AutoScalingGroup/ASG$', 'AwsSolutions::AwsSolutions-AS3', 'launch and terminate errors go to the alert topic (MON-04); routine scale-in/out events would only add noise to it'),
