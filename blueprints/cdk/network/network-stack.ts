@@ -25,6 +25,34 @@ export const PRIVATE_SUBNETS: ec2.SubnetSelection = { subnetGroupName: 'private'
 /** The database tier's subnets: no route out of the VPC. */
 export const ISOLATED_SUBNETS: ec2.SubnetSelection = { subnetGroupName: 'isolated' };
 
+type Tier = 'public' | 'private' | 'isolated';
+
+/**
+ * NET-02: the subnet ranges stackwright computed from the VPC range (the same
+ * as the CloudFormation flavour's), handed to the VPC in its request order.
+ */
+export class PlannedSubnets implements ec2.IIpAddresses {
+  constructor(private readonly env: EnvironmentConfig) {}
+
+  allocateVpcCidr(): ec2.VpcIpamOptions {
+    return { cidrBlock: this.env.vpcCidr };
+  }
+
+  allocateSubnetsCidr(input: ec2.AllocateCidrRequest): ec2.SubnetIpamOptions {
+    const next: Record<Tier, number> = { public: 0, private: 0, isolated: 0 };
+    return {
+      allocatedSubnets: input.requestedSubnets.map((r) => {
+        const tier = r.configuration.name as Tier;
+        const cidr = this.env.subnets[tier]?.[next[tier]++];
+        if (!cidr) {
+          throw new Error(`no planned ${tier} subnet for ${r.subnetConstructId} in ${this.env.name}`);
+        }
+        return { cidr };
+      }),
+    };
+  }
+}
+
 export class NetworkStack extends Stack {
   readonly vpc: ec2.Vpc;
   readonly appSecurityGroup?: ec2.SecurityGroup;
@@ -36,20 +64,19 @@ export class NetworkStack extends Stack {
     const azs = Array.from({ length: NETWORK.availabilityZones }, (_, i) => Fn.select(i, Fn.getAzs()));
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses: ec2.IpAddresses.cidr(env.vpcCidr),
+      ipAddresses: new PlannedSubnets(env),
       availabilityZones: azs,
       enableDnsHostnames: true,
       enableDnsSupport: true,
       natGateways: env.natGateways,
       restrictDefaultSecurityGroup: true,
       subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 20, mapPublicIpOnLaunch: false },
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
         {
           name: 'private',
           subnetType: env.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
-          cidrMask: 20,
         },
-        { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
+        { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       ],
     });
 

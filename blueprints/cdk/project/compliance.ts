@@ -56,6 +56,7 @@ export const ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
   // cfn-lint W3005 (a DependsOn that a GetAtt already implies) on resources CDK writes itself.
   cfnLint('^Network/Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler$', 'W3005', 'CDK writes an explicit DependsOn on the provider role beside the GetAtt; harmless, and not ours to remove'),
   cfnLint('^Security/Trail/Resource$', 'W3005', 'the CloudTrail L2 construct adds a DependsOn on its log role beside the GetAtt; harmless'),
+  cfnLint('^App/Function/Resource$', 'W3005', 'the Lambda L2 construct adds a DependsOn on its role policy beside the GetAtt on the role; harmless'),
   cfnLint('^Pipeline/Pipeline/Resource$', 'W3005', 'the CodePipeline L2 construct adds a DependsOn on its role beside the GetAtt; harmless'),
   // The access-logs buckets receive S3 server access logs; logging them into themselves would loop.
   nag('^(Security|Pipeline)/AccessLogsBucket/Resource$', 'AwsSolutions::AwsSolutions-S1', 'this is the access-log target bucket of its stack; it cannot log into itself'),
@@ -65,6 +66,7 @@ export const ACKNOWLEDGMENTS: readonly Acknowledgment[] = [
   nag('^Pipeline/IntegrationTestProject/Role/DefaultPolicy/Resource$', 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]', 'GetKeyRotationStatus (read-only) on the environment keys, whose ids are generated in other stacks'),
   nag('^Pipeline/IntegrationTestProject/Role/DefaultPolicy/Resource$', 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', 'ec2:DescribeVpcAttribute has no resource-level permissions'),
   // The application tier.
+  checkov('^App/FunctionRole/DefaultPolicy/Resource$', 'CKV_AWS_111', 'ENI management for VPC access and X-Ray trace upload have no resource-level permissions; the same grants as the AWSLambdaVPCAccessExecutionRole managed policy'),
   nag('^App/InstanceRole/Resource$', 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]', 'the AWS-maintained Session Manager policy is how instances are managed without SSH (APP-01); AWS keeps it current'),
   nag('^App/AutoScalingGroup/ASG$', 'AwsSolutions::AwsSolutions-AS3', 'launch and terminate errors go to the alert topic (MON-04); routine scale-in/out events would only add noise to it'),
   nag('^App/FunctionRole/DefaultPolicy/Resource$', 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', 'ENI management for VPC access and X-Ray trace upload have no resource-level permissions (statement VpcNetworkInterfacesAndTraces)'),

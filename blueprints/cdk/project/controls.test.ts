@@ -308,6 +308,11 @@ test('test_net_02_three_tiers_across_the_answered_azs', () => {
       expect(s.Properties.MapPublicIpOnLaunch ?? false).toBe(false);
     }
   });
+  // Computed by stackwright from the VPC range, not typed: exactly the planned ranges.
+  each((stacks, env) => {
+    const cidrs = resources(stacks.network, 'AWS::EC2::Subnet').map(([, s]) => s.Properties.CidrBlock).sort();
+    expect(cidrs).toEqual([...env.subnets.public, ...env.subnets.private, ...env.subnets.isolated].sort());
+  });
 });
 
 test('test_net_03_nat_gateways_by_profile', () => {

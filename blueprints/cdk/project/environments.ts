@@ -25,6 +25,8 @@ export interface EnvironmentConfig {
   /** A manual approval precedes this environment's deployment in the pipeline. */
   readonly approval: boolean;
   readonly vpcCidr: string;
+  /** Subnet ranges stackwright computed from the VPC range, per tier, one per AZ. */
+  readonly subnets: { readonly public: readonly string[]; readonly private: readonly string[]; readonly isolated: readonly string[] };
   readonly natMode: NatMode;
   readonly natGateways: number;
   readonly logRetentionDays: number;
@@ -105,6 +107,11 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
     {% if e.account_id %}accountId: '{{ e.account_id }}',
     {% endif %}approval: {{ e.approval }},
     vpcCidr: '{{ e.vpc_cidr }}',
+    subnets: {
+      public: [{% for c in e.subnets.public %}'{{ c }}'{% if not loop.last %}, {% endif %}{% endfor %}],
+      private: [{% for c in e.subnets.private %}'{{ c }}'{% if not loop.last %}, {% endif %}{% endfor %}],
+      isolated: [{% for c in e.subnets.isolated %}'{{ c }}'{% if not loop.last %}, {% endif %}{% endfor %}],
+    },
     natMode: '{{ e.nat_mode }}',
     natGateways: {{ e.nat_gateways }},
     logRetentionDays: {{ e.log_retention_days }},
