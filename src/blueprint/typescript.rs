@@ -24,7 +24,19 @@ fn regex_may_follow(prev: Option<char>, word: &str) -> bool {
         None => true,
         Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '$' => matches!(
             word,
-            "return" | "typeof" | "case" | "do" | "else" | "in" | "of" | "new" | "delete" | "void" | "throw" | "yield" | "await"
+            "return"
+                | "typeof"
+                | "case"
+                | "do"
+                | "else"
+                | "in"
+                | "of"
+                | "new"
+                | "delete"
+                | "void"
+                | "throw"
+                | "yield"
+                | "await"
         ),
         Some(')') | Some(']') | Some('}') | Some('\'') | Some('"') | Some('`') => false,
         Some(_) => true,
@@ -95,7 +107,12 @@ pub fn check_balanced(text: &str) -> std::result::Result<(), String> {
                 i += 2;
                 loop {
                     match bytes.get(i) {
-                        None => return Err(format!("comment opened at {} is never closed", at(text, start))),
+                        None => {
+                            return Err(format!(
+                                "comment opened at {} is never closed",
+                                at(text, start)
+                            ))
+                        }
                         Some((_, '*')) if bytes.get(i + 1).map(|b| b.1) == Some('/') => {
                             i += 2;
                             break;
@@ -112,7 +129,10 @@ pub fn check_balanced(text: &str) -> std::result::Result<(), String> {
                 loop {
                     match bytes.get(i).map(|b| b.1) {
                         None | Some('\n') => {
-                            return Err(format!("regular expression opened at {} is never closed", at(text, start)))
+                            return Err(format!(
+                                "regular expression opened at {} is never closed",
+                                at(text, start)
+                            ))
                         }
                         Some('\\') => i += 2,
                         Some('[') => {
@@ -142,7 +162,10 @@ pub fn check_balanced(text: &str) -> std::result::Result<(), String> {
                 loop {
                     match bytes.get(i).map(|b| b.1) {
                         None | Some('\n') => {
-                            return Err(format!("string opened at {} is never closed on its line", at(text, start)))
+                            return Err(format!(
+                                "string opened at {} is never closed on its line",
+                                at(text, start)
+                            ))
                         }
                         Some('\\') => i += 2,
                         Some(q) if q == c => {
@@ -167,7 +190,11 @@ pub fn check_balanced(text: &str) -> std::result::Result<(), String> {
                     return Err(format!(
                         "`{c}` at {} does not close `{}` opened at {}",
                         at(text, off),
-                        if open == '$' { "${".to_string() } else { open.to_string() },
+                        if open == '$' {
+                            "${".to_string()
+                        } else {
+                            open.to_string()
+                        },
                         at(text, o)
                     ))
                 }
@@ -180,10 +207,17 @@ pub fn check_balanced(text: &str) -> std::result::Result<(), String> {
     }
     match stack.last() {
         None => Ok(()),
-        Some(('`', o)) => Err(format!("template literal opened at {} is never closed", at(text, *o))),
+        Some(('`', o)) => Err(format!(
+            "template literal opened at {} is never closed",
+            at(text, *o)
+        )),
         Some((open, o)) => Err(format!(
             "`{}` opened at {} is never closed",
-            if *open == '$' { "${".to_string() } else { open.to_string() },
+            if *open == '$' {
+                "${".to_string()
+            } else {
+                open.to_string()
+            },
             at(text, *o)
         )),
     }
@@ -288,10 +322,13 @@ pub fn acknowledgments(files: &[RenderedFile]) -> Vec<AckDoc> {
     {
         for line in std::str::from_utf8(&f.content).unwrap_or_default().lines() {
             let line = line.trim_start();
-            let Some((checker, rest)) = [("nag(", "nag"), ("checkov(", "checkov"), ("cfnLint(", "cfn-lint")]
-                .iter()
-                .find_map(|(p, name)| line.strip_prefix(p).map(|r| (*name, r)))
-            else {
+            let Some((checker, rest)) = [
+                ("nag(", "nag"),
+                ("checkov(", "checkov"),
+                ("cfnLint(", "cfn-lint"),
+            ]
+            .iter()
+            .find_map(|(p, name)| line.strip_prefix(p).map(|r| (*name, r))) else {
                 continue;
             };
             let Some(args) = quoted_args(rest) else {
@@ -333,8 +370,12 @@ mod tests {
         let err = check_balanced(missing).unwrap_err();
         assert!(err.contains("line 1, column 9"), "{err}");
         let wrong = "const a = [1, 2);\n";
-        assert!(check_balanced(wrong).unwrap_err().contains("does not close `[`"));
-        assert!(check_balanced("const s = 'open;\n").unwrap_err().contains("string opened at line 1"));
+        assert!(check_balanced(wrong)
+            .unwrap_err()
+            .contains("does not close `[`"));
+        assert!(check_balanced("const s = 'open;\n")
+            .unwrap_err()
+            .contains("string opened at line 1"));
         assert!(check_balanced("const t = `a ${b`;\n").is_err());
         assert!(check_balanced("/* never closed").is_err());
         assert!(check_balanced("}").unwrap_err().contains("closes nothing"));

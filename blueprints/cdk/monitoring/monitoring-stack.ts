@@ -83,10 +83,14 @@ export class MonitoringStack extends Stack {
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     const natMetric = (name: string) =>
       natIds.map((id, i) => new cloudwatch.Metric({ namespace: 'AWS/NATGateway', metricName: name, dimensionsMap: { NatGatewayId: id }, statistic: 'Sum', label: `NAT ${i + 1}` }));
+    this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `# ${PROJECT.name} ${env.name}`, width: 24, height: 1 }));
+    if (natIds.length > 0) {
+      this.dashboard.addWidgets(new cloudwatch.GraphWidget({ title: 'Network: NAT bytes out', left: natMetric('BytesOutToDestination'), width: 12 }));
+    }
+    if (alarms.length > 0) {
+      this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 12 }));
+    }
     this.dashboard.addWidgets(
-      new cloudwatch.TextWidget({ markdown: `# ${PROJECT.name} ${env.name}`, width: 24, height: 1 }),
-      new cloudwatch.GraphWidget({ title: 'Network: NAT bytes out', left: natMetric('BytesOutToDestination'), width: 12 }),
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 12 }),
       new cloudwatch.LogQueryWidget({
         title: 'Network: rejected flows',
         logGroupNames: [props.flowLogGroup.logGroupName],
