@@ -14,6 +14,8 @@
 #   7. wizard at 80x24: `?` is typed in a text field, q with unsaved edits
 #      asks (another key keeps editing, y discards), the review shows the
 #      resolved answers and the quit key
+#   8. update --wizard on a generated project, engine switched to mysql
+#      == update --set database.engine=mysql on a copy
 #
 #   STACKWRIGHT_BIN   binary to drive (default $CARGO_TARGET_DIR/release/stackwright)
 #   E2E_KEEP=1        keep the work directory and print where it is
@@ -307,6 +309,36 @@ if wait_for "step 1/8 Project"; then
     if [[ -z $(ls -A "$RUN/run") ]]; then ok "nothing written"; else bad "files written: $(ls -A "$RUN/run")"; fi
 else
     bad "the wizard did not start"
+fi
+
+echo "8. update --wizard: opens on the stored answers, mysql chosen, merged like --set"
+mkdir -p "$WORK/upd/cfg"
+(cd "$WORK/upd" && STACKWRIGHT_CONFIG_DIR="$WORK/upd/cfg" "$BIN" new --defaults --out demo >/dev/null &&
+    cd demo && git init -q && git add -A &&
+    git -c user.name=e2e -c user.email=e2e@example.com commit -qm generated) || bad "project for case 8"
+cp -r "$WORK/upd/demo" "$WORK/upd/ref"
+(cd "$WORK/upd/ref" && STACKWRIGHT_CONFIG_DIR="$WORK/upd/cfg" "$BIN" update --set database.engine=mysql >/dev/null) ||
+    bad "reference update for case 8"
+tm kill-session -t e2e 2>/dev/null
+tm new-session -d -s e2e -x 120 -y 40 -c "$WORK/upd/demo" \
+    "env STACKWRIGHT_CONFIG_DIR='$WORK/upd/cfg' '$BIN' update --wizard; echo \$? > '$WORK/upd/rc'; sleep 600"
+RUN=$WORK/upd
+if wait_for "step 1/8 Project"; then
+    enter_until "step 5/8 Database"
+    tm send-keys -t e2e Right
+    wait_for "‹ mysql ›"
+    enter_until "step 8/8 Review" && tm send-keys -t e2e Enter
+    wait_for "press any key to leave" && tm send-keys -t e2e Enter
+    rc=$(exit_code)
+    [[ $rc == 0 ]] && ok "exit 0" || bad "exit code $rc, wanted 0"
+    if diff -r -x .git "$WORK/upd/demo" "$WORK/upd/ref" >"$WORK/diff.txt"; then
+        ok "update --wizard: byte-for-byte identical to update --set ($(find "$WORK/upd/demo" -path '*/.git' -prune -o -type f -print | wc -l) files)"
+    else
+        bad "update --wizard differs from update --set:"
+        head -20 "$WORK/diff.txt" | sed 's/^/    /'
+    fi
+else
+    bad "the update wizard did not start"
 fi
 
 echo "e2e-tui: $PASS passed, $FAIL failed"
