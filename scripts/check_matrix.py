@@ -16,9 +16,9 @@ PRODUCT.md:
     project byte for byte;
   * the deployability checks DEP-01..05 (scripts/deploy_checks.py) over the
     project's templates and its deploy model (Makefile, pipeline actions,
-    parameter files): one column per check. With --deploy-checks enforce a
-    finding fails the fixture; with report (or STACKWRIGHT_DEPLOY_CHECKS=report)
-    the findings are counted and shown but do not fail it.
+    parameter files): one column per check. A finding fails the fixture;
+    with --deploy-checks report (or STACKWRIGHT_DEPLOY_CHECKS=report) the
+    findings are counted and shown but do not fail it.
 
 Prints one line per fixture, a summary table, and finally
 `check_matrix: N passed, M failed`. Exits 1 when a fixture failed or none ran.
@@ -82,9 +82,9 @@ TIMEOUT_PYTEST = 900
 TIMEOUT_DEPLOY_CHECKS = 600
 DEPLOY_CHECKS = REPO / "scripts" / "deploy_checks.py"
 DEPLOY_CHECK_IDS = ("DEP-01", "DEP-02", "DEP-03", "DEP-04", "DEP-05")
-# While the templates are being brought in line, the findings are counted
-# without failing fixtures; `enforce` makes every finding a failure.
-DEPLOY_CHECKS_DEFAULT = "report"
+# Every finding fails its fixture; `report` only counts them (while bringing a
+# blueprint in line), `off` skips the checks.
+DEPLOY_CHECKS_DEFAULT = "enforce"
 
 
 @dataclass

@@ -488,3 +488,22 @@ def test_dep_02_actions_unknown_to_iam_are_skipped_with_a_note(tmp_path):
     report = run(model(tmp_path, deps), "DEP-02")
     assert report.figures["DEP-02"]["actions_unknown_to_iam"] > 0
     assert any("s3:DeleteBucketCors" in n and "unknown to the IAM action table" in n for n in report.notes)
+
+
+def test_check_matrix_fails_a_fixture_on_a_finding_unless_report(tmp_path):
+    """The matrix's wiring: enforce turns a finding into a failed fixture, report only counts it."""
+    import check_matrix as cm
+
+    project = tmp_path / "proj"
+    (project / ".stackwright").mkdir(parents=True)
+    (project / ".stackwright" / "answers.yaml").write_text(yaml.safe_dump({
+        "region": REGION, "environments": [{"name": "dev", "profile": "ephemeral"}]}))
+    (project / "templates").mkdir()
+    big = big_template(project / "templates", pad=52)
+    (project / "Makefile").write_text(
+        f"deploy:\n\taws cloudformation deploy --stack-name fx-dev-a --template-file templates/{big.name}\n")
+    for mode, ok in (("enforce", False), ("report", True)):
+        res = cm.Result(stem=f"fx-{mode}")
+        cm.check_deploy(res, project, tmp_path, mode)
+        assert res.ok is ok and res.deploy["DEP-01"] == 1, (mode, res.problems, res.notes)
+        assert "deploy" in res.ran
