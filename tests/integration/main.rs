@@ -2,6 +2,7 @@
 //! builder over assert_cmd and a temporary directory per test.
 
 mod answers;
+mod cdk;
 mod cli;
 mod fuzz;
 mod hostile;
