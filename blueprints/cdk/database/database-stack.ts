@@ -51,7 +51,8 @@ export class DatabaseStack extends Stack {
       allowAllOutbound: false,
     });
     for (const client of props.clients) {
-      this.securityGroup.addIngressRule(client, ec2.Port.tcp(db.port), 'Database port from the application tier');
+      // Ingress here and the matching egress on the client's group.
+      this.securityGroup.connections.allowFrom(client, ec2.Port.tcp(db.port), 'Database port from the application tier');
     }
     // No egress at all: the database initiates no connections (NET-07).
     const subnetGroup = new rds.CfnDBSubnetGroup(this, 'DbSubnetGroup', {

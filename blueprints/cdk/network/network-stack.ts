@@ -121,18 +121,16 @@ export class NetworkStack extends Stack {
     new CfnOutput(this, 'IsolatedSubnetIds', { value: this.vpc.selectSubnets(ISOLATED_SUBNETS).subnetIds.join(',') });
 
     if (APP) {
-      // NET-07/NET-08: the application accepts its port from the trusted CIDRs
-      // only; egress is limited to HTTPS, HTTP and DNS.
+      // NET-07/NET-08/APP-05: no ingress from address ranges. The application
+      // runs in private subnets and no stack creates a load balancer, so a rule
+      // admitting the trusted CIDRs would suggest a path that does not exist;
+      // people reach the app through Session Manager port forwarding (README).
+      // The database stack admits this group on the database port.
       this.appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', {
         vpc: this.vpc,
-        description: `${PROJECT.name}-${env.name}: application tier`,
+        description: `${PROJECT.name}-${env.name}: application tier, no ingress from address ranges (no load balancer)`,
         allowAllOutbound: false,
       });
-      // A Lambda function serves no inbound traffic: no rule pretends otherwise (APP-05).
-      const trusted = APP.kind === 'lambda' ? [] : NETWORK.trustedCidrs;
-      for (const cidr of trusted) {
-        this.appSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(APP.port), `Application port from trusted ${cidr}`);
-      }
       this.appSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and updates');
       this.appSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP for package repositories');
       this.appSecurityGroup.addEgressRule(ec2.Peer.ipv4(env.vpcCidr), ec2.Port.udp(53), 'DNS to the VPC resolver');

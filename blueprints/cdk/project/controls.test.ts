@@ -2,6 +2,8 @@
 // synthesizes for every environment (named test_<control>_... after the
 // catalog ids), and the synth with cdk-nag of every stage. The app is
 // synthesized once, with cdk-nag, for the whole file.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { APP, DATABASE, ENVIRONMENTS, NETWORK, PIPELINE, PROJECT, environment, ownsAccountSingletons } from '../config/environments';
 import { retention } from '../lib/common';
@@ -378,26 +380,43 @@ test('test_net_07_security_groups_are_narrow_and_described', () => {
       expect(rule.Properties.SourceSecurityGroupId).toBeDefined();
       expect(rule.Properties.FromPort).toBe(DATABASE!.port);
     }
+    if (APP) {
+      // The application's group may leave on the database port, to the database's group only.
+      const egress = resources(stacks.database, 'AWS::EC2::SecurityGroupEgress');
+      expect(egress.map(([, r]) => [r.Properties.FromPort, typeof r.Properties.DestinationSecurityGroupId])).toEqual([[DATABASE!.port, 'object']]);
+    }
 {%- endif %}
   });
 });
 
-test('test_net_08_ingress_only_from_trusted_cidrs', () => {
-  each((stacks) => {
+test('test_net_08_no_ingress_from_address_ranges_but_the_vpc', () => {
+  each((stacks, env) => {
     for (const t of Object.values(stacks)) {
       for (const [id, sg] of resources(t, 'AWS::EC2::SecurityGroup')) {
         for (const rule of sg.Properties.SecurityGroupIngress ?? []) {
-          if (rule.CidrIp === '0.0.0.0/0') {
-            expect([id, NETWORK.allowPublicIngress]).toEqual([id, true]);
-          }
-          if (rule.CidrIp && APP && rule.FromPort === APP.port && id.startsWith('AppSecurityGroup')) {
-            expect(NETWORK.trustedCidrs).toContain(rule.CidrIp);
-          }
+          // Only the interface endpoints admit an address range: the VPC itself, on 443.
+          expect([id, rule.CidrIp ?? rule.CidrIpv6 ?? 'security group']).toEqual([id, expect.stringMatching(new RegExp(`^(${env.vpcCidr.replace(/\./g, '\\.')}|security group)$`))]);
         }
+      }
+      for (const [id, rule] of resources(t, 'AWS::EC2::SecurityGroupIngress')) {
+        expect([id, rule.Properties.CidrIp]).toEqual([id, undefined]);
       }
     }
   });
 });
+{%- if app.enabled and app.kind != "lambda" %}
+
+test('test_app_05_no_rule_pretends_the_app_is_reachable_without_a_load_balancer', () => {
+  each((stacks) => {
+    const [, sg] = resources(stacks.network, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('AppSecurityGroup'))!;
+    expect(sg.Properties.SecurityGroupIngress ?? []).toEqual([]);
+    for (const t of Object.values(stacks)) {
+      expect(resources(t, 'AWS::ElasticLoadBalancingV2::LoadBalancer')).toEqual([]);
+    }
+  });
+  expect(fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')).toContain('Session Manager port forwarding');
+});
+{%- endif %}
 {%- if database.enabled %}
 
 // ------------------------------------------------------------------ database
