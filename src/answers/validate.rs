@@ -355,6 +355,59 @@ pub fn instance_class(class: &str) -> Check {
     }
 }
 
+/// The instance classes RDS offers per engine (assets/instance_classes.yaml).
+fn offered_classes() -> &'static std::collections::BTreeMap<String, BTreeSet<String>> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        engines: std::collections::BTreeMap<String, BTreeSet<String>>,
+    }
+    static CLASSES: std::sync::OnceLock<std::collections::BTreeMap<String, BTreeSet<String>>> =
+        std::sync::OnceLock::new();
+    CLASSES.get_or_init(|| {
+        crate::yaml::from_str::<File>(include_str!("../../assets/instance_classes.yaml"))
+            .expect("assets/instance_classes.yaml is valid")
+            .engines
+    })
+}
+
+/// An instance class the engine offers at the pinned versions (`auto` always is).
+pub fn instance_class_for(engine: Engine, class: &str) -> Check {
+    instance_class(class)?;
+    if class == "auto" || engine == Engine::None {
+        return Ok(());
+    }
+    let Some(offered) = offered_classes().get(engine.as_str()) else {
+        return Ok(());
+    };
+    if offered.contains(class) {
+        return Ok(());
+    }
+    let problem = Problem::new(format!(
+        "{engine} does not offer the instance class `{}`",
+        printable(class)
+    ));
+    Err(
+        match did_you_mean(class, offered.iter().map(String::as_str)) {
+            Some(best) => problem.hint(format!("did you mean `{best}`?")),
+            None => {
+                let defaults = facts()
+                    .engine(engine)
+                    .map(|f| {
+                        format!(
+                            "{} or {}",
+                            f.default_class.ephemeral, f.default_class.production
+                        )
+                    })
+                    .unwrap_or_default();
+                problem.hint(format!(
+                    "`auto`, or a class such as {defaults} (assets/instance_classes.yaml lists all {})",
+                    offered.len()
+                ))
+            }
+        },
+    )
+}
+
 pub fn repository(repo: &str) -> Check {
     let ok_part = |p: &str| {
         !p.is_empty()
@@ -578,7 +631,7 @@ pub fn validate_pinned(mut answers: Answers, tree: &Node, pins: &Pins) -> Result
     );
     v.push(
         "database.instance_class",
-        instance_class(&a.database.instance_class),
+        instance_class_for(a.database.engine, &a.database.instance_class),
     );
     if a.database.engine != Engine::None {
         v.push("database.name", database_name(&a.database.name));
@@ -796,6 +849,25 @@ mod tests {
         assert!(trusted_cidr("2001:db8::/32", false).is_ok());
         assert!(trusted_cidr("198.51.100.7/32", false).is_ok());
         assert!(trusted_cidr("300.1.1.1/32", false).is_err());
+    }
+
+    #[test]
+    fn instance_classes_are_those_the_engine_offers() {
+        assert!(instance_class_for(Engine::Postgres, "db.t4g.micro").is_ok());
+        assert!(instance_class_for(Engine::AuroraMysql, "auto").is_ok());
+        let typo = instance_class_for(Engine::Postgres, "db.t4g.mirco").unwrap_err();
+        assert!(typo.message.contains("does not offer"), "{typo:?}");
+        assert_eq!(typo.hint.as_deref(), Some("did you mean `db.t4g.micro`?"));
+        let unknown = instance_class_for(Engine::Mysql, "db.zz9.plural").unwrap_err();
+        let mysql = facts().engine(Engine::Mysql).unwrap();
+        assert!(unknown
+            .hint
+            .unwrap()
+            .contains(&format!("{} or", mysql.default_class.ephemeral)));
+        assert!(
+            instance_class_for(Engine::Postgres, "t4g.micro").is_err(),
+            "syntax first"
+        );
     }
 
     #[test]

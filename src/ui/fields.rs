@@ -391,7 +391,7 @@ pub fn check(a: &Answers, s: Slot, v: &str) -> Result<(), Problem> {
         Field::TrustedCidrs => split_list(v)
             .iter()
             .try_for_each(|c| validate::trusted_cidr(c, a.network.allow_public_ingress)),
-        Field::Class => validate::instance_class(v),
+        Field::Class => validate::instance_class_for(a.database.engine, v),
         Field::DbName if a.database.engine == Engine::None => Ok(()),
         Field::DbName => validate::database_name(v),
         Field::Repository => validate::repository(v),
@@ -587,6 +587,11 @@ pub fn set_choice(a: &mut Answers, s: Slot, i: usize) {
             // A version of another engine would be refused: fall back to the pinned one.
             if validate::engine_version(a.database.engine, &a.database.version).is_err() {
                 a.database.version = "auto".into();
+            }
+            // Likewise a class the new engine does not offer.
+            if validate::instance_class_for(a.database.engine, &a.database.instance_class).is_err()
+            {
+                a.database.instance_class = "auto".into();
             }
         }
         Field::Version => a.database.version = v.clone(),

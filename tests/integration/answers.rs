@@ -459,3 +459,15 @@ fn specific_hints_for_common_slips() {
             "--set 'network.trusted_cidrs=[10.0.0.0/8]'",
         ]);
 }
+
+#[test]
+fn instance_classes_are_checked_against_the_engine() {
+    rejects(
+        "database: {engine: postgres, instance_class: db.t4g.mirco}\n",
+        &[
+            "team.yaml:1:46: database.instance_class: postgres does not offer the instance class `db.t4g.mirco`",
+            "did you mean `db.t4g.micro`?",
+        ],
+    );
+    accepts("database: {engine: aurora-postgresql, instance_class: db.r7g.large}\n");
+}
