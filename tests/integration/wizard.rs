@@ -647,3 +647,41 @@ fn the_preview_follows_the_field_and_the_keys() {
     assert!(text.contains("Preview: params/prod.json"), "{text}");
     assert!(text.contains("\"VpcCidr\": \"10.1.0.0/16\""), "{text}");
 }
+
+#[test]
+fn deferred_rendering_answers_keys_first_and_drops_stale_previews() {
+    let mut a = real_app(Answers::default());
+    a.deferred = true;
+    to_step(&mut a, Step::Database);
+    enter(&mut a, 3); // to the database name
+    press(&mut a, &[ctrl('u')]);
+    typed(&mut a, "le");
+    // Checked at once, rendered later: the frame says so.
+    assert!(matches!(a.preview, tui::app::Preview::Rendering(_)));
+    assert!(screen(&a, 120, 40).contains("Rendering the preview"));
+    let (old, stale) = a.take_render_job().expect("a job for `le`");
+    typed(&mut a, "dger");
+    let (new, fresh) = a.take_render_job().expect("a job for `ledger`");
+    assert!(new > old);
+    // The older result arrives late and is dropped; the newer one is shown.
+    a.rendered(old, tui::app::render(*stale, &a.setup.blueprints));
+    assert!(matches!(a.preview, tui::app::Preview::Rendering(_)));
+    a.rendered(new, tui::app::render(*fresh, &a.setup.blueprints));
+    assert!(screen(&a, 120, 40).contains("DBName: \"ledger\""));
+    // Invalid text is refused at once, without waiting for any rendering.
+    press(&mut a, &[ctrl('u')]);
+    typed(&mut a, "9bad");
+    enter(&mut a, 1);
+    assert!(a.status.is_some() && a.answers.database.name == "appdb");
+
+    // Writing while a rendering is pending writes the current answers.
+    let mut a = real_app(Answers::default());
+    a.deferred = true;
+    to_step(&mut a, Step::Review);
+    press(&mut a, &[k(KeyCode::Esc), k(KeyCode::Right)]); // app tier: ec2
+    to_step(&mut a, Step::Review);
+    assert!(matches!(a.preview, tui::app::Preview::Rendering(_)));
+    let w = run_script(&mut a, vec![k(KeyCode::Enter), k(KeyCode::Enter)]);
+    let written = w.written.expect("written");
+    assert_eq!(written.answers.app.kind.as_str(), "ec2");
+}

@@ -87,6 +87,8 @@ pub enum Preview {
     Invalid(Vec<Diagnostic>),
     /// The engine failed (e.g. a blueprint being edited); its message.
     Failed(String),
+    /// Valid answers whose files are being rendered off the input thread.
+    Rendering(Box<Loaded>),
 }
 
 /// The fixed facts the wizard works with.
@@ -130,6 +132,13 @@ pub struct App {
     pub initial: Answers,
     /// `q` was pressed with unsaved edits; the next key decides.
     pub confirm_quit: bool,
+    /// Render previews off the input thread: [`App::take_render_job`] hands
+    /// the work out and [`App::rendered`] takes the result (the terminal loop
+    /// sets this; without it every change renders at once, as tests expect).
+    pub deferred: bool,
+    /// Valid answers waiting for their files, numbered so late results are dropped.
+    job: Option<(u64, Box<Loaded>)>,
+    generation: u64,
     /// Answers the preview was last rendered from.
     rendered: Option<Answers>,
 }
@@ -139,6 +148,9 @@ impl App {
         let mut app = App {
             initial: answers.clone(),
             confirm_quit: false,
+            deferred: false,
+            job: None,
+            generation: 0,
             answers,
             setup,
             step: Step::Project,
@@ -278,14 +290,15 @@ impl App {
         if self.rendered.as_ref() == Some(&answers) {
             return;
         }
+        // Checking is quick and decides what may be left or written: always now.
+        self.generation += 1;
+        self.job = None;
         self.preview = match crate::ui::resolve(&answers) {
-            Ok(loaded) => match blueprint::render(&loaded, &self.setup.blueprints) {
-                Ok(plan) => Preview::Ready {
-                    loaded: Box::new(loaded),
-                    plan,
-                },
-                Err(e) => Preview::Failed(e.to_string()),
-            },
+            Ok(loaded) if self.deferred => {
+                self.job = Some((self.generation, Box::new(loaded.clone())));
+                Preview::Rendering(Box::new(loaded))
+            }
+            Ok(loaded) => render(loaded, &self.setup.blueprints),
             Err(Error::InvalidAnswers(diags)) => Preview::Invalid(diags),
             Err(e) => Preview::Failed(e.to_string()),
         };
@@ -294,10 +307,33 @@ impl App {
         self.file_row = self.file_row.min(files.saturating_sub(1));
     }
 
+    /// The rendering waiting to be done, for a worker thread (deferred mode).
+    pub fn take_render_job(&mut self) -> Option<(u64, Box<Loaded>)> {
+        self.job.take()
+    }
+
+    /// A worker's result; dropped when the answers changed since it was asked for.
+    pub fn rendered(&mut self, generation: u64, preview: Preview) {
+        if generation == self.generation && matches!(self.preview, Preview::Rendering(_)) {
+            self.preview = preview;
+            let files = self.files().len();
+            self.file_row = self.file_row.min(files.saturating_sub(1));
+        }
+    }
+
+    /// Renders now whatever is still waiting (before writing, so the files
+    /// written are always those of the current answers).
+    pub fn finish_rendering(&mut self) {
+        self.job = None;
+        if let Preview::Rendering(loaded) = &self.preview {
+            self.preview = render((**loaded).clone(), &self.setup.blueprints);
+        }
+    }
+
     /// The resolved answers of the preview, when they are valid: what `auto` became.
     pub fn resolved(&self) -> Option<&Answers> {
         match &self.preview {
-            Preview::Ready { loaded, .. } => Some(&loaded.answers),
+            Preview::Ready { loaded, .. } | Preview::Rendering(loaded) => Some(&loaded.answers),
             _ => None,
         }
     }
@@ -423,6 +459,7 @@ impl App {
             Preview::Failed(msg) => Err(format!(
                 "The blueprint engine could not render these answers:\n\n{msg}"
             )),
+            Preview::Rendering(_) => Err("Rendering the preview…".to_string()),
         }
     }
 
@@ -447,6 +484,17 @@ impl App {
             Preview::Invalid(diags) => diags.iter().filter(|d| step.owns(&d.field)).collect(),
             _ => Vec::new(),
         }
+    }
+}
+
+/// Renders the project files for valid answers into a preview.
+pub fn render(loaded: Loaded, blueprints: &[Blueprint]) -> Preview {
+    match blueprint::render(&loaded, blueprints) {
+        Ok(plan) => Preview::Ready {
+            loaded: Box::new(loaded),
+            plan,
+        },
+        Err(e) => Preview::Failed(e.to_string()),
     }
 }
 

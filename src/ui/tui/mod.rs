@@ -57,9 +57,12 @@ pub fn run_loop<B: Backend>(
     Ok(())
 }
 
-fn perform(app: &App, effect: Effect, world: &mut dyn World) -> Message {
+fn perform(app: &mut App, effect: Effect, world: &mut dyn World) -> Message {
     match effect {
-        Effect::Write => match &app.preview {
+        Effect::Write => match {
+            app.finish_rendering();
+            &app.preview
+        } {
             app::Preview::Ready { loaded, .. } => Message::Written(world.write(loaded)),
             _ => Message::Written(Err(Error::Usage("the answers are not valid yet".into()))),
         },
@@ -70,6 +73,92 @@ fn perform(app: &App, effect: Effect, world: &mut dyn World) -> Message {
             Message::Saved(world.save(&path, &text, overwrite).map(|()| path))
         }
     }
+}
+
+/// What reaches the terminal loop: a terminal event, or a rendered preview.
+enum Incoming {
+    Event(io::Result<Event>),
+    Rendered(u64, app::Preview),
+}
+
+/// The loop on a real terminal. Keys are answered at once: checking the
+/// answers happens in `update`, but rendering the preview's files (the
+/// expensive part) runs on a worker thread, newest answers first, and the
+/// result is drawn when it arrives. Terminal events come from a reader
+/// thread, so the loop sleeps until either happens.
+fn run_deferred<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    world: &mut dyn World,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Arc};
+
+    let draw_err = |e: B::Error| Error::Usage(format!("drawing the wizard failed: {e}"));
+    app.deferred = true;
+    let (tx, rx) = mpsc::channel::<Incoming>();
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (tx, stop) = (tx.clone(), stop.clone());
+        std::thread::spawn(move || {
+            // Polls so it can stop once the wizard ends; idle, it wakes 5 times a second.
+            while !stop.load(Ordering::SeqCst) {
+                match event::poll(std::time::Duration::from_millis(200)) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        if tx.send(Incoming::Event(event::read())).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Incoming::Event(Err(e)));
+                        break;
+                    }
+                }
+            }
+        })
+    };
+    let (jobs, job_rx) = mpsc::channel::<(u64, Box<Loaded>)>();
+    let blueprints = Arc::new(app.setup.blueprints.clone());
+    std::thread::spawn(move || {
+        while let Ok(mut job) = job_rx.recv() {
+            // Only the newest answers are worth rendering.
+            while let Ok(newer) = job_rx.try_recv() {
+                job = newer;
+            }
+            let preview = app::render(*job.1, &blueprints);
+            if tx.send(Incoming::Rendered(job.0, preview)).is_err() {
+                break;
+            }
+        }
+    });
+    let result = (|| loop {
+        if let Some(job) = app.take_render_job() {
+            let _ = jobs.send(job);
+        }
+        terminal.draw(|f| view::draw(f, app)).map_err(draw_err)?;
+        if app.exit.is_some() {
+            return Ok(());
+        }
+        match rx.recv() {
+            Ok(Incoming::Event(event)) => {
+                let event = event.map_err(|e| Error::io("reading", "the terminal", e))?;
+                let Some(msg) = Message::from_event(event) else {
+                    continue;
+                };
+                update::update(app, msg);
+                while let Some(effect) = app.effect.take() {
+                    let msg = perform(app, effect, world);
+                    update::update(app, msg);
+                }
+            }
+            Ok(Incoming::Rendered(generation, preview)) => app.rendered(generation, preview),
+            Err(_) => return Ok(()),
+        }
+    })();
+    stop.store(true, Ordering::SeqCst);
+    let _ = reader.join();
+    result
 }
 
 /// Restores what `enter` changed, on every way out: return, `?`, panic unwinding.
@@ -132,7 +221,7 @@ pub fn run(
     execute!(io::stdout(), EnableBracketedPaste)
         .map_err(|e| Error::io("setting up", "the terminal", e))?;
     let mut world = RealWorld { write };
-    let result = run_loop(&mut terminal, &mut app, &mut world);
+    let result = run_deferred(&mut terminal, &mut app, &mut world);
     drop(guard);
     result?;
     Ok(app.exit.take().unwrap_or(Exit::Cancelled))

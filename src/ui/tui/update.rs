@@ -238,7 +238,8 @@ fn commit(app: &mut App) -> bool {
 fn accept(app: &mut App) {
     match app.kind() {
         None => match &app.preview {
-            Preview::Ready { .. } => app.effect = Some(Effect::Write),
+            // Still rendering: the loop finishes the rendering before writing.
+            Preview::Ready { .. } | Preview::Rendering(_) => app.effect = Some(Effect::Write),
             Preview::Invalid(d) => {
                 app.status = Some(format!(
                     "cannot write yet: {}",
