@@ -59,19 +59,23 @@ pub fn run_loop<B: Backend>(
 
 fn perform(app: &mut App, effect: Effect, world: &mut dyn World) -> Message {
     match effect {
-        Effect::Write => match {
+        Effect::Write => {
             app.finish_rendering();
-            &app.preview
-        } {
-            app::Preview::Ready { loaded, .. } => Message::Written(world.write(loaded)),
-            _ => Message::Written(Err(Error::Usage("the answers are not valid yet".into()))),
-        },
+            write_current(app, world)
+        }
         Effect::Save => {
             let path = app.save_path();
             let text = crate::ui::answers_file(&app.answers);
             let overwrite = app.setup.save_to.is_some();
             Message::Saved(world.save(&path, &text, overwrite).map(|()| path))
         }
+    }
+}
+
+fn write_current(app: &App, world: &mut dyn World) -> Message {
+    match &app.preview {
+        app::Preview::Ready { loaded, .. } => Message::Written(world.write(loaded)),
+        _ => Message::Written(Err(Error::Usage("the answers are not valid yet".into()))),
     }
 }
 
