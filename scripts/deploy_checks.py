@@ -399,8 +399,14 @@ DEPLOY_CMD = re.compile(r"\bcloudformation\s+(deploy|create-stack|update-stack|c
 
 
 def _make_dry_run(project: Path, args: list) -> list[str] | None:
-    proc = subprocess.run(["make", "-n", "--no-print-directory", *args], cwd=project, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=120)
+    """`make -n ARGS` in the project (recipes printed, not run; $(MAKE) lines recurse)."""
+    try:
+        proc = subprocess.run(["make", "-n", "--no-print-directory", *args], cwd=project, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=120)
+    except OSError as exc:
+        raise InputError(f"{project}: cannot run make to read the deploy targets: {exc}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(f"{project}: make -n {' '.join(args)} did not finish in 120 s") from exc
     if proc.returncode != 0:
         return None
     return proc.stdout.splitlines()
