@@ -20,7 +20,10 @@ renders a project; then, offline, in that project:
 node_modules is installed once for the whole matrix with `npm ci` from the
 blueprint's package-lock.json into a cache directory keyed by the lock's hash
 (reused while the lock and the node version are unchanged) and linked into
-each project. The last line is `check_cdk: N passed, M failed`.
+each project. jest and cdk synth of a fixture run side by side; cfn-lint
+(once per region) and checkov (once) then scan the templates of every fixture
+together, which saves their start-up per fixture. The last line is
+`check_cdk: N passed, M failed`.
 """
 
 from __future__ import annotations
