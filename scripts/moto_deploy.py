@@ -239,7 +239,11 @@ def install_moto_shims() -> None:
         if isinstance(tags, list) and tags and all(isinstance(t, dict) and "Key" in t for t in tags):
             props["Tags"] = [{"TagKey": t["Key"], "TagValue": t.get("Value", "")} for t in tags]
         if isinstance(props.get("KeyPolicy"), dict):
-            props["KeyPolicy"] = json.dumps(props["KeyPolicy"])
+            policy = props["KeyPolicy"]
+            if isinstance(policy.get("Statement"), list):
+                # An Fn::If branch of AWS::NoValue is no statement at all in CloudFormation.
+                policy["Statement"] = [st for st in policy["Statement"] if st is not None]
+            props["KeyPolicy"] = json.dumps(policy)
         return orig(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
     Key.create_from_cloudformation_json = classmethod(create)
@@ -323,7 +327,8 @@ def install_moto_shims() -> None:
         if hasattr(getattr(rds_models, cls_name, None), "create_from_cloudformation_json"):
             named_parameter_groups(getattr(rds_models, cls_name))
     SHIMS.append("AWS::KMS::Key Tags Key/Value -> TagKey/TagValue (moto KMS CloudFormation handler bug)")
-    SHIMS.append("AWS::KMS::Key KeyPolicy object -> JSON string (moto stores the dict, then DescribeKey fails json.loads)")
+    SHIMS.append("AWS::KMS::Key KeyPolicy object -> JSON string (moto stores the dict, then DescribeKey fails json.loads), "
+                 "without the null a statement `Fn::If [..., AWS::NoValue]` leaves (moto keeps it; every KMS call fails)")
     SHIMS.append("ExecuteChangeSet reads the outputs of the template it applied and registers the stack's exports "
                  "(moto keeps the empty template a CREATE change set starts with and registers exports only in "
                  "CreateStack, so an `aws cloudformation deploy` stack had no outputs and exported nothing)")
@@ -427,7 +432,7 @@ def walk(node: Any):
 
 
 
-def spot_check_security(res: Check, outs: dict, clients: dict) -> None:
+def spot_check_security(res: Check, outs: dict, clients: dict, owner: bool = True) -> None:
     kms, s3 = clients["kms"], clients["s3"]
     key_id = outs.get("KmsKeyId", "")
     try:
@@ -451,6 +456,11 @@ def spot_check_security(res: Check, outs: dict, clients: dict) -> None:
             s3.head_bucket(Bucket=outs[out])
         except Exception as e:  # noqa: BLE001
             res.fail(f"bucket {outs[out]} ({out}): {e}")
+    if "TrailBucketName" not in outs and "TrailLogGroupName" not in outs:
+        # Only the environment that owns its account's trail has it (TrailOwner parameter).
+        if owner:
+            res.fail("the trail owner's security stack has no TrailBucketName/TrailLogGroupName output")
+        return
     try:
         enc = s3.get_bucket_encryption(Bucket=outs["TrailBucketName"])
         rule = enc["ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]
@@ -814,14 +824,28 @@ def update_parameter(fx: Fixture, env: str) -> tuple[str, str, str, str, list[st
                 choices = [str(int(old) + 1)]
             if not choices:
                 continue
-            users = [f"{lid} ({r['Type']})" for lid, r in fx.adapted[stack]["Resources"].items()
-                     if key in references(r.get("Properties", {}))]
-            updatable = bool(users) and all(moto_updates(r["Type"]) for lid, r in fx.adapted[stack]["Resources"].items()
-                                            if key in references(r.get("Properties", {})))
-            candidates.append((not updatable, not users, stack, key, old, choices[-1], users))
+            tpl = fx.adapted[stack]
+            conditions = tpl.get("Conditions", {})
+            values = {k: str(v.get("Default")) for k, v in tpl.get("Parameters", {}).items() if "Default" in v}
+            values.update({k: str(v) for k, v in given[stack]["Parameters"].items()})
+            fed = {lid: r for lid, r in tpl["Resources"].items() if key in references(r.get("Properties", {}))}
+            absent = [lid for lid, r in fed.items() if "Condition" in r
+                      and eval_condition(conditions.get(r["Condition"]), conditions, values) is not True]
+            users = [f"{lid} ({r['Type']})" for lid, r in fed.items() if lid not in absent]
+            # moto cannot update a type without an update handler (it drops the resource), and
+            # crashes updating a resource whose condition is false; real CloudFormation does both.
+            updatable = bool(users) and not absent and all(moto_updates(r["Type"]) for r in fed.values())
+            # Best: resources moto updates in place; then a parameter no modelled resource reads
+            # (the stack still updates); a resource moto would drop or crash on only as a last resort.
+            in_conditions = key in references(conditions)
+            # moto re-reads SSM parameter-typed parameters on update and crashes on them.
+            ssm = any(str(v.get("Type", "")).startswith("AWS::SSM::Parameter::Value")
+                      for v in tpl.get("Parameters", {}).values())
+            rank = 3 if absent or in_conditions or ssm else 0 if updatable else 1 if not users else 2
+            candidates.append((rank, stack, key, old, choices[-1], users))
     if not candidates:
         return None
-    _, _, stack, key, old, new, users = sorted(candidates, key=lambda c: (c[0], c[1]))[0]
+    _, stack, key, old, new, users = sorted(candidates, key=lambda c: c[0])[0]
     given[stack]["Parameters"][key] = new
     path.write_text(json.dumps(given, indent=2) + "\n")
     return stack, key, old, new, users
@@ -832,7 +856,8 @@ def spot_checks(fx: Fixture, check: Check, env: str, outs_by_stack: dict) -> Non
     clients = {svc: fx.client(svc, account) for svc in ("ec2", "kms", "s3", "sns", "logs")}
     sec = outs_by_stack.get("security")
     if sec:
-        spot_check_security(check, sec, clients)
+        trail_owner = fx.params(env, "security").get("TrailOwner", env)
+        spot_check_security(check, sec, clients, owner=trail_owner == env)
     net = outs_by_stack.get("network")
     if net:
         spot_check_network(check, net, fx.params(env, "network"), fx.azs, clients, (sec or {}).get("KmsKeyArn"))
