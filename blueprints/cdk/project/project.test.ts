@@ -50,6 +50,20 @@ test('test_prj_04_make_targets_and_exact_pins', () => {
   }
   const lock = JSON.parse(read('package-lock.json'));
   expect(lock.packages[''].dependencies).toEqual(pkg.dependencies);
+  // The CloudFormation execution policies `make bootstrap` passes: never administrator
+  // access, no `*` action, each under IAM's 6,144-character managed-policy limit.
+  const parts = fs.readdirSync(path.join(root, 'bootstrap')).filter((f) => f.endsWith('.json'));
+  expect(parts.sort()).toEqual(['execution-policy-data-delivery.json', 'execution-policy-identity.json', 'execution-policy-network-compute.json']);
+  for (const part of parts) {
+    const doc = JSON.parse(read(`bootstrap/${part}`));
+    expect(JSON.stringify(doc).length).toBeLessThanOrEqual(6144);
+    for (const s of doc.Statement) {
+      const actions: string[] = Array.isArray(s.Action) ? s.Action : [s.Action];
+      expect([part, s.Sid, actions.filter((a) => a === '*' || a.endsWith(':*'))]).toEqual([part, s.Sid, []]);
+    }
+  }
+  expect(make).not.toMatch(/policy\/AdministratorAccess/);
+  expect(make).toContain('--cloudformation-execution-policies');
 });
 
 test('test_prj_05_stored_answers_reproduce_the_project', () => {
