@@ -67,13 +67,28 @@ wait_for() {
     return 1
 }
 
+# settle: waits (up to 3 s) until the pane stops changing for 0.3 s: the frame
+# for the last key and any preview rendered after it have been drawn.
+settle() {
+    local j last now
+    last=$(pane)
+    for ((j = 0; j < 10; j++)); do
+        sleep 0.3
+        now=$(pane)
+        [[ $now == "$last" ]] && return 0
+        last=$now
+    done
+}
+
 # enter_until TEXT: presses Enter, one at a time, until the pane shows TEXT.
+# After each Enter it lets the screen settle, so a slow frame never lets a
+# second Enter land on the next step.
 enter_until() {
     local i
     for ((i = 0; i < 60; i++)); do
         pane | grep -qF -- "$1" && return 0
         tm send-keys -t e2e Enter
-        sleep 0.15
+        settle
     done
     wait_for "$1" 2
 }
