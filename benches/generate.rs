@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use stackwright::answers::{self, Layers, Source};
-use stackwright::blueprint::{self, source};
+use stackwright::blueprint::source;
 
 /// Answers for `n` environments with every blueprint switched on.
 fn answers_yaml(n: usize) -> String {
@@ -55,18 +55,18 @@ fn benches(c: &mut Criterion) {
     });
 
     let loaded = load(3);
-    let plan = blueprint::render(&loaded, &blueprints).unwrap();
+    let plan = stackwright::flavours::render(&loaded, &blueprints).unwrap();
     let bytes: usize = plan.files.iter().map(|f| f.content.len()).sum();
     let mut g = c.benchmark_group("full_stack_3_envs");
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function("render_in_memory", |b| {
-        b.iter(|| blueprint::render(black_box(&loaded), &blueprints).unwrap())
+        b.iter(|| stackwright::flavours::render(black_box(&loaded), &blueprints).unwrap())
     });
     g.bench_function("render_and_write", |b| {
         b.iter_batched(
             || tempfile::tempdir().unwrap(),
             |dir| {
-                let plan = blueprint::render(&loaded, &blueprints).unwrap();
+                let plan = stackwright::flavours::render(&loaded, &blueprints).unwrap();
                 stackwright::output::write(&dir.path().join("out"), &plan.files, false).unwrap();
                 dir
             },
@@ -79,7 +79,7 @@ fn benches(c: &mut Criterion) {
     for n in [1usize, 2, 4, 8] {
         let loaded = load(n);
         g.bench_with_input(BenchmarkId::from_parameter(n), &loaded, |b, l| {
-            b.iter(|| blueprint::render(l, &blueprints).unwrap())
+            b.iter(|| stackwright::flavours::render(l, &blueprints).unwrap())
         });
     }
     g.finish();

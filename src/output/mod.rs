@@ -15,8 +15,16 @@ use rayon::prelude::*;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::blueprint::RenderedFile;
 use crate::error::{Error, Result};
+
+/// One file of the project, rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    pub path: String,
+    pub content: Vec<u8>,
+    /// The blueprint that wrote it (`stackwright` for the stored answers).
+    pub blueprint: String,
+}
 
 /// Set by the Ctrl-C handler; the writer checks it between files.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);

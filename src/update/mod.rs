@@ -314,7 +314,12 @@ fn base_files(ctx: &Ctx, current: &[Blueprint]) -> Result<(Files, Option<String>
     } else {
         crate::resolve_blueprints(Some(&layers), &old.answers.flavor, &ctx.old_extra)?
     };
-    let plan = blueprint::render_bounded(&old, &blueprints, crate::render_deadline())?;
+    let plan = blueprint::render_bounded(
+        &old,
+        crate::flavours::for_name(&old.answers.flavor),
+        &blueprints,
+        crate::render_deadline(),
+    )?;
     let exact = ctx.project.lock.as_ref().is_some_and(|l| {
         ctx.project.legacy.is_none() && l.blueprints.digest == lock::digest(&blueprints)
     });
@@ -336,7 +341,13 @@ fn base_files(ctx: &Ctx, current: &[Blueprint]) -> Result<(Files, Option<String>
 /// Renders `loaded`, merges it into the project and applies (or, on a dry run, prints) the result.
 fn update_with(ctx: &Ctx, loaded: &Loaded, blueprints: &[Blueprint]) -> Result<String> {
     let dir = &ctx.project.dir;
-    let mut files = blueprint::render_bounded(loaded, blueprints, crate::render_deadline())?.files;
+    let mut files = blueprint::render_bounded(
+        loaded,
+        crate::flavours::for_name(&loaded.answers.flavor),
+        blueprints,
+        crate::render_deadline(),
+    )?
+    .files;
     add_bookkeeping(&mut files, loaded, blueprints, ctx.new_git.as_ref());
     let theirs: BTreeMap<String, Vec<u8>> =
         files.into_iter().map(|f| (f.path, f.content)).collect();

@@ -23,7 +23,7 @@ fn network_template() -> &'static str {
     static T: OnceLock<String> = OnceLock::new();
     T.get_or_init(|| {
         let loaded = answers::load_str("defaults.yaml", "").unwrap();
-        let plan = blueprint::render(&loaded, builtins()).unwrap();
+        let plan = stackwright::flavours::render(&loaded, builtins()).unwrap();
         let file = plan
             .files
             .iter()
@@ -183,7 +183,7 @@ proptest! {
         }
         if let Some(loaded) = check(&text) {
             // Every valid answer set renders: no blueprint may choke on a combination.
-            blueprint::render(&loaded, builtins()).unwrap_or_else(|e| panic!("valid answers failed to render: {e}\n{text}"));
+            stackwright::flavours::render(&loaded, builtins()).unwrap_or_else(|e| panic!("valid answers failed to render: {e}\n{text}"));
         }
     }
 }

@@ -404,8 +404,8 @@ fn enter_through_everything_renders_exactly_what_defaults_render() {
     let defaults = answers::load(&Layers::default()).unwrap();
     assert_eq!(written.answers, defaults.answers);
     match (
-        blueprint::render(&written, &blueprints),
-        blueprint::render(&defaults, &blueprints),
+        stackwright::flavours::render(&written, &blueprints),
+        stackwright::flavours::render(&defaults, &blueprints),
     ) {
         (Ok(w), Ok(d)) => assert_eq!(w.files, d.files),
         (Err(w), Err(d)) => assert_eq!(w.to_string(), d.to_string()),

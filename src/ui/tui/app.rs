@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::answers::{Answers, Loaded};
-use crate::blueprint::{self, Blueprint, Plan};
+use crate::blueprint::{Blueprint, Plan};
 use crate::error::{Diagnostic, Error};
 use crate::ui::fields::{self, Field, Kind, Slot, Step};
 
@@ -489,7 +489,7 @@ impl App {
 
 /// Renders the project files for valid answers into a preview.
 pub fn render(loaded: Loaded, blueprints: &[Blueprint]) -> Preview {
-    match blueprint::render(&loaded, blueprints) {
+    match crate::flavours::render(&loaded, blueprints) {
         Ok(plan) => Preview::Ready {
             loaded: Box::new(loaded),
             plan,
