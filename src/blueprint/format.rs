@@ -11,6 +11,9 @@ pub const FORMATS: &[(&str, Checker)] = &[
     ("yaml", check_yaml),
     ("yml", check_yaml),
     ("ts", super::typescript::check_balanced),
+    ("tf", check_hcl),
+    ("tfvars", check_hcl),
+    ("hcl", check_hcl),
 ];
 
 /// The checker for a path, by its extension.
@@ -30,6 +33,11 @@ fn check_yaml(text: &str) -> std::result::Result<(), String> {
     crate::yaml::scan_rendered(text, |_, _| {}).map(|_| ())
 }
 
+/// HCL (Terraform configuration, tfvars, backend settings, test files).
+fn check_hcl(text: &str) -> std::result::Result<(), String> {
+    hcl::parse(text).map(|_| ()).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,6 +48,9 @@ mod tests {
         assert!(checker("a/b.json").unwrap()("{\"a\": }").is_err());
         assert!(checker("b.yaml").unwrap()("a: [1\n").is_err());
         assert!(checker("b.yml").unwrap()("a: 1\n").is_ok());
+        assert!(checker("main.tf").unwrap()("resource \"a\" \"b\" { x = 1 }\n").is_ok());
+        assert!(checker("envs/dev/main.tf").unwrap()("resource \"a\" { x = \n").is_err());
+        assert!(checker("t.tftest.hcl").unwrap()("run \"x\" {\n").is_err());
         assert!(checker("README.md").is_none());
         assert!(checker("Makefile").is_none());
     }

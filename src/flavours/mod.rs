@@ -3,6 +3,7 @@
 //! imports this module; commands pick a flavour here by name and hand it over.
 
 pub mod cloudformation;
+pub mod terraform;
 
 use crate::answers::Loaded;
 use crate::blueprint::{self, flavour::Flavour, Blueprint, Plan};
@@ -20,7 +21,10 @@ pub fn for_name(name: &str) -> &'static dyn Flavour {
 }
 
 /// Flavour name → its model.
-static FLAVOURS: &[(&str, &dyn Flavour)] = &[("cloudformation", &cloudformation::CloudFormation)];
+static FLAVOURS: &[(&str, &dyn Flavour)] = &[
+    ("cloudformation", &cloudformation::CloudFormation),
+    ("terraform", &terraform::Terraform),
+];
 
 /// Renders with the flavour the answers name.
 pub fn render(loaded: &Loaded, blueprints: &[Blueprint]) -> Result<Plan> {

@@ -1,0 +1,8 @@
+# S3 backend settings of {{ env.name }}, one state key per environment.
+# The bucket name carries the pipeline account's id, so it is read from SSM
+# Parameter Store ({{ "/" ~ project.name ~ "/terraform/state-bucket" }}, written by the
+# bootstrap stack) and passed at init: `make init ENV={{ env.name }}` does that.
+key          = {{ ("envs/" ~ env.name ~ "/terraform.tfstate") | hcl_str }}
+region       = {{ region.code | hcl_str }}
+encrypt      = true
+use_lockfile = true

@@ -1,0 +1,66 @@
+"""Project controls: documentation, tooling, state and stored answers (offline)."""
+
+import re
+
+import yaml
+
+from hcl_helpers import ROOT, env_dirs, load, value
+
+
+def text(rel):
+    return (ROOT / rel).read_text(encoding="utf-8")
+
+
+def test_prj_01_readme_covers_architecture_and_operations():
+    readme = text("README.md")
+    for heading in ("```mermaid", "## Deploy", "## Update", "## Destroy", "## Bootstrap", "## Troubleshooting", "## Variables"):
+        assert heading in readme, f"README.md lacks {heading}"
+    for env in env_dirs():
+        assert f"ENV={env.name}" in readme, f"README.md does not show how to deploy {env.name}"
+
+
+def test_prj_02_controls_doc_lists_every_control_and_skip():
+    doc = text("docs/controls.md")
+    for path in sorted((ROOT / "modules").rglob("*.tf")):
+        for match in re.finditer(r"#checkov:skip=(CKV2?_AWS_\d+):", path.read_text(encoding="utf-8")):
+            assert match.group(1) in doc, f"docs/controls.md does not list the skip {match.group(1)} of {path.relative_to(ROOT)}"
+
+
+def test_prj_03_a_terraform_test_run_per_control():
+    runs = set()
+    for path in sorted((ROOT / "tests").glob("*.tftest.hcl")):
+        runs.update(re.findall(r'^run "(test_[a-z]+_\d\d_\w+)"', path.read_text(encoding="utf-8"), re.M))
+    assert runs, "no terraform test run is named after a control"
+    for run in runs:
+        assert re.fullmatch(r"test_[a-z]+_\d\d_[a-z0-9_]+", run)
+
+
+def test_prj_04_one_command_each():
+    makefile = text("Makefile")
+    for target in ("venv:", "init:", "test:", "lint:", "scan:", "plan:", "apply:", "destroy:", "bootstrap:"):
+        assert re.search(rf"^{target}", makefile, re.M), f"Makefile lacks {target}"
+    assert "terraform-version" in text(".pre-commit-config.yaml") or "terraform_fmt" in text(".pre-commit-config.yaml")
+    assert 'plugin "aws"' in text(".tflint.hcl")
+
+
+def test_prj_05_stored_answers_match_the_environments():
+    answers = yaml.safe_load(text(".stackwright/answers.yaml"))
+    assert answers["flavor"] == "terraform"
+    assert sorted(e["name"] for e in answers["environments"]) == sorted(e.name for e in env_dirs())
+
+
+def test_ci_10_partial_s3_backend_with_lockfile_one_key_per_environment():
+    keys = set()
+    for env in env_dirs():
+        backend = load(env / "backend.hcl")
+        assert value(backend, "use_lockfile") is True, f"{env.name}: state locking must be on"
+        assert value(backend, "encrypt") is True
+        assert "bucket" not in backend, f"{env.name}: the bucket comes from SSM Parameter Store, not from the file"
+        keys.add(value(backend, "key"))
+        versions = load(env / "versions.tf")
+        backend_block = versions["terraform"][0]["backend"][0]
+        assert list(backend_block) == ["s3"], f"{env.name}: the backend must be a partial s3 block"
+    assert len(keys) == len(env_dirs()), "every environment needs its own state key"
+    state = text("bootstrap/state.yaml")
+    for needle in ("VersioningConfiguration", "aws:kms", "aws:SecureTransport", "LifecycleConfiguration", "LoggingConfiguration", "AWS::SSM::Parameter"):
+        assert needle in state, f"bootstrap/state.yaml lacks {needle}"
