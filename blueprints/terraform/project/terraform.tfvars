@@ -30,3 +30,28 @@ noncurrent_expiration_days = {{ env.noncurrent_expiration_days }}
 owns_account_trail         = {{ trail_owner == env.name }}
 ephemeral                  = {{ env.profile == "ephemeral" }}
 app_port                   = {{ app.port }}
+notification_email         = {{ pipeline.notification_email | hcl_str }}
+{%- if database.enabled %}
+
+database = {
+  engine                 = {{ database.engine | hcl_str }}
+  engine_version         = {{ database.version | hcl_str }}
+  parameter_group_family = {{ database.parameter_group_family | hcl_str }}
+  tls_parameter          = { name = {{ database.tls_parameter_name | hcl_str }}, value = {{ database.tls_parameter_value | hcl_str }} }
+  audit_logging          = {{ env.production }}
+  port                   = {{ database.port }}
+  name                   = {{ database.name | hcl_str }}
+  instance_class         = {{ env.db_instance_class | hcl_str }}
+  multi_az               = {{ env.multi_az }}
+  deletion_protection    = {{ env.deletion_protection }}
+  backup_retention_days  = {{ env.backup_retention_days }}
+  log_exports            = [{% for l in database.log_exports %}{{ l | hcl_str }}{% if not loop.last %}, {% endif %}{% endfor %}]
+}
+
+alarm = {
+  cpu_percent        = {{ env.alarm.cpu_percent }}
+  free_storage_bytes = {{ env.alarm.free_storage_bytes }}
+  connections        = {{ env.alarm.connections }}
+  evaluation_periods = {{ env.alarm.evaluation_periods }}
+}
+{%- endif %}
