@@ -119,8 +119,16 @@ def venv_tool(venv: Path, name: str) -> str:
     return str(path) if path.exists() else name
 
 
-def check_terraform(res: Result, project: Path, env: dict | None) -> None:
+def tf_roots(project: Path) -> list[Path]:
+    """The root modules: one per environment, and the pipeline's when there is one."""
     roots = sorted(p for p in (project / "envs").iterdir() if p.is_dir())
+    if (project / "pipeline" / "main.tf").is_file():
+        roots.append(project / "pipeline")
+    return roots
+
+
+def check_terraform(res: Result, project: Path, env: dict | None) -> None:
+    roots = tf_roots(project)
     res.roots = len(roots)
     if env is None:
         res.not_run += ["terraform fmt", "terraform validate", "terraform test"]
@@ -152,7 +160,7 @@ def check_terraform(res: Result, project: Path, env: dict | None) -> None:
 
 def check_checkov(res: Result, project: Path, venv: Path) -> None:
     scans = [(project, [])]
-    for root in sorted(p for p in (project / "envs").iterdir() if p.is_dir()):
+    for root in tf_roots(project):
         scans.append((root, ["--var-file", str(root / "terraform.tfvars")]))
     for directory, extra in scans:
         proc = run([venv_tool(venv, "checkov"), "--framework", "terraform", "-d", str(directory), "--compact",
@@ -199,6 +207,25 @@ def check_cfn_lint(res: Result, project: Path, venv: Path, region: str) -> None:
     proc = run([venv_tool(venv, "cfn-lint"), "--regions", region, "--", *templates], cwd=project)
     if proc.returncode != 0:
         res.fail("cfn-lint bootstrap/", output_of(proc))
+    proc = run([venv_tool(venv, "checkov"), "--framework", "cloudformation", "-d", "bootstrap", "--compact",
+                "-o", "json", "--skip-download"], cwd=project, timeout=1800)
+    text = proc.stdout
+    start = text.find("{")
+    try:
+        data = json.loads(text[start:]) if start >= 0 else None
+    except json.JSONDecodeError:
+        data = None
+    if data is None:
+        res.fail("checkov produced no JSON report for bootstrap/", output_of(proc))
+        return
+    summary = data.get("summary", {})
+    res.checkov_passed += summary.get("passed", 0)
+    res.checkov_skipped += summary.get("skipped", 0)
+    res.checkov_failed += summary.get("failed", 0)
+    res.checkov_scans += 1
+    failed = [f"{c['check_id']} {c['resource']} {c['file_path']}" for c in data.get("results", {}).get("failed_checks", [])]
+    if failed:
+        res.fail(f"checkov (bootstrap/, cloudformation): {len(failed)} failed", "\n".join(failed))
 
 
 def check_pytest(res: Result, project: Path, venv: Path) -> None:

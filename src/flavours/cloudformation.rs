@@ -409,10 +409,10 @@ fn stack_parameters(stacks: &[StackDoc], parsed: &Parsed, params: &Params) -> Ve
 /// What the engine reads from a rendered CloudFormation template: its
 /// parameters, and the inline checker skips of its resources.
 #[derive(Debug, Default)]
-struct TemplateDoc {
+pub(crate) struct TemplateDoc {
     parameters: Option<serde_yaml::Mapping>,
     /// (resource, check id, reason) in document order.
-    skips: Vec<(String, String, String)>,
+    pub(crate) skips: Vec<(String, String, String)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -427,7 +427,7 @@ type Parsed = BTreeMap<String, TemplateDoc>;
 /// One pass over a rendered template: the scanner checks the syntax and picks
 /// out `Resources.<name>.Metadata.checkov.skip[i].{id,comment}`; only the
 /// `Parameters` section is parsed again, with serde, for its values.
-fn scan_template(text: &str) -> std::result::Result<TemplateDoc, String> {
+pub(crate) fn scan_template(text: &str) -> std::result::Result<TemplateDoc, String> {
     use crate::yaml::Step;
     let mut skips: Vec<(String, usize, String, String)> = Vec::new();
     let top = crate::yaml::scan_rendered(text, |path, value| {

@@ -13,6 +13,7 @@ use tera::{Kwargs, State, Tera};
 
 use crate::answers::Answers;
 use crate::blueprint::flavour::{control_of, python_tests, Deploy, Doc, Eval, Flavour};
+use super::cloudformation::{scan_template, TemplateDoc};
 use crate::blueprint::{Blueprint, SkipDoc};
 use crate::error::{Error, Result};
 use crate::output::RenderedFile;
@@ -161,6 +162,11 @@ fn variables<'a>(docs: &'a BTreeMap<String, TfDoc>, dir: &str) -> BTreeMap<&'a s
 
 impl Deploy for Roots {
     fn read(&self, path: &str, text: &str) -> Option<std::result::Result<Doc, String>> {
+        // The CloudFormation stacks of the project (the state bucket, the
+        // apply roles): read like the CloudFormation flavour reads its templates.
+        if path.starts_with("bootstrap/") && path.ends_with(".yaml") {
+            return Some(scan_template(text).map(|d| Box::new(d) as Doc));
+        }
         if !(path.ends_with(".tf") || path.ends_with(".tfvars")) {
             return None;
         }
@@ -182,10 +188,21 @@ impl Deploy for Roots {
         files: &[RenderedFile],
         _summary: &mut tera::Context,
     ) -> Result<Vec<SkipDoc>> {
-        let docs: BTreeMap<String, TfDoc> = docs
-            .into_iter()
-            .filter_map(|(p, d)| Some((p, *d.downcast::<TfDoc>().ok()?)))
-            .collect();
+        let mut docs_tf = BTreeMap::new();
+        let mut stacks = BTreeMap::new();
+        for (path, doc) in docs {
+            match doc.downcast::<TfDoc>() {
+                Ok(tf) => {
+                    docs_tf.insert(path, *tf);
+                }
+                Err(other) => {
+                    if let Ok(t) = other.downcast::<TemplateDoc>() {
+                        stacks.insert(path, *t);
+                    }
+                }
+            }
+        }
+        let docs = docs_tf;
         let blueprint_of = |path: &str| {
             files
                 .iter()
@@ -204,7 +221,7 @@ impl Deploy for Roots {
                 let name = call.labels().first().map_or("", |l| l.as_str());
                 let fail = |msg: String| {
                     Err(Error::blueprint(
-                        &blueprint_of(path),
+                        blueprint_of(path),
                         format!("{path}: module \"{name}\": {msg}"),
                     ))
                 };
@@ -255,7 +272,7 @@ impl Deploy for Roots {
             for a in doc.body.attributes() {
                 if !declared.contains_key(a.key()) {
                     return Err(Error::blueprint(
-                        &blueprint_of(path),
+                        blueprint_of(path),
                         format!(
                             "{path} sets {}, which {dir}/ does not declare as a variable",
                             a.key()
@@ -266,7 +283,7 @@ impl Deploy for Roots {
             for (var, has_default) in &declared {
                 if !has_default && !doc.body.attributes().any(|a| a.key() == *var) {
                     return Err(Error::blueprint(
-                        &blueprint_of(path),
+                        blueprint_of(path),
                         format!(
                             "{dir}/ declares {var} without a default, but {path} does not set it"
                         ),
@@ -274,7 +291,18 @@ impl Deploy for Roots {
                 }
             }
         }
-        Ok(find_skips(&docs))
+        let mut skips = find_skips(&docs);
+        for (path, doc) in &stacks {
+            for (resource, check, reason) in &doc.skips {
+                skips.push(SkipDoc {
+                    check: check.clone(),
+                    file: path.clone(),
+                    resource: resource.clone(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+        Ok(skips)
     }
 
     fn tests(&self, files: &[RenderedFile]) -> BTreeMap<String, Vec<String>> {
