@@ -11,9 +11,9 @@ use std::path::Path;
 
 use tera::{Kwargs, State, Tera};
 
+use super::cloudformation::{scan_template, TemplateDoc};
 use crate::answers::Answers;
 use crate::blueprint::flavour::{control_of, python_tests, Deploy, Doc, Eval, Flavour};
-use super::cloudformation::{scan_template, TemplateDoc};
 use crate::blueprint::{Blueprint, SkipDoc};
 use crate::error::{Error, Result};
 use crate::output::RenderedFile;
