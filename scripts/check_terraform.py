@@ -188,13 +188,19 @@ def check_checkov(res: Result, project: Path, venv: Path) -> None:
             res.fail(f"checkov ({directory.relative_to(project.parent)}): {len(failed)} failed", "\n".join(failed))
 
 
+SCHEMA_SELF_TEST_OK = True
+
+
 def check_schema(res: Result, project: Path) -> None:
+    if not SCHEMA_SELF_TEST_OK:
+        res.fail("provider-schema check: its self-test missed a planted error")
     script = REPO / "scripts" / "check_tf_schema.py"
     data = REPO / "assets" / "terraform" / "aws-provider-schema.json.gz"
     if not (script.exists() and data.exists()):
         res.not_run.append("provider-schema check (no schema data file)")
         return
     proc = run([sys.executable, script, "--schema", data, project])
+    # e.g. "schema: 91 resources, 24 data sources, 539 arguments, 88 blocks checked against ...; 0 unknown"
     res.schema = (proc.stdout.strip().splitlines() or ["?"])[-1]
     if proc.returncode != 0:
         res.fail("provider-schema check against 6.x", output_of(proc))
@@ -312,6 +318,13 @@ def main() -> int:
         missing = "terraform is not on PATH" if not shutil.which("terraform") else "no AWS provider mirror (TF_PLUGIN_MIRROR)"
         print(f"check_terraform: WARNING: {missing}: fmt, validate and terraform test are NOT RUN "
               "and no fixture can pass", file=sys.stderr, flush=True)
+    schema_script = REPO / "scripts" / "check_tf_schema.py"
+    proc = run([sys.executable, schema_script, "--self-test"])
+    print(proc.stdout.strip(), flush=True)
+    if proc.returncode != 0:
+        global SCHEMA_SELF_TEST_OK
+        SCHEMA_SELF_TEST_OK = False
+        print("check_terraform: the provider-schema check misses planted errors; every fixture fails", flush=True)
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = [pool.submit(check_fixture, f, binary, venv, mirror, args.keep) for f in fixtures]
