@@ -236,7 +236,7 @@ def check_cfn_lint(res: Result, project: Path, venv: Path, region: str) -> None:
 
 def check_pytest(res: Result, project: Path, venv: Path) -> None:
     python = venv / "bin" / "python"
-    proc = run([python if python.exists() else sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+    proc = run([python if python.exists() else sys.executable, "-m", "pytest", "-p", "no:cacheprovider"],
                cwd=project)
     counts = dict((k, int(n)) for n, k in PYTEST_COUNT.findall(output_of(proc)))
     res.pytest_passed = counts.get("passed", 0)
