@@ -23,7 +23,7 @@ fn builtins() -> &'static [Blueprint] {
 
 fn render(answers_text: &str) -> Files {
     let loaded = answers::load_str("answers.yaml", answers_text).unwrap();
-    blueprint::render(&loaded, builtins())
+    stackwright::flavours::render(&loaded, builtins())
         .unwrap()
         .files
         .into_iter()
