@@ -361,7 +361,8 @@ fn new(mut args: NewArgs) -> Result<()> {
         let mut prompter = ui::prompt::Inquire;
         let mut review = |a: &answers::Answers| -> Result<ui::prompt::Review> {
             let loaded = ui::resolve(a)?;
-            let files = flavours::render(&loaded, &blueprints)?.files.len();
+            let bps = flavours::blueprints_for(&loaded.answers.flavor, &flavor, &blueprints)?;
+            let files = flavours::render(&loaded, &bps)?.files.len();
             let target = target_dir(&args, &loaded);
             let mut text = String::from("\nReview (resolved answers):\n");
             for line in ui::review_lines(&loaded.answers, a) {
@@ -378,7 +379,8 @@ fn new(mut args: NewArgs) -> Result<()> {
         };
         let answers = ui::prompt::ask(&mut prompter, start, &mut review)?;
         let loaded = ui::resolve(&answers)?;
-        return out(&generate(&args, &loaded, &blueprints)?);
+        let bps = flavours::blueprints_for(&loaded.answers.flavor, &flavor, &blueprints)?;
+        return out(&generate(&args, &loaded, &bps)?);
     }
     let save_to = args
         .answers
@@ -387,6 +389,7 @@ fn new(mut args: NewArgs) -> Result<()> {
         .map(PathBuf::from);
     let setup = ui::tui::Setup {
         blueprints: blueprints.clone(),
+        flavor: flavor.clone(),
         out: args.out.clone(),
         save_to,
         dry_run: args.dry_run,
@@ -395,7 +398,8 @@ fn new(mut args: NewArgs) -> Result<()> {
     let mut warnings = Vec::new();
     let exit = ui::tui::run(start, setup, &mut |loaded| {
         warnings.clone_from(&loaded.warnings);
-        generate_quiet(&args, loaded, &blueprints)
+        let bps = flavours::blueprints_for(&loaded.answers.flavor, &flavor, &blueprints)?;
+        generate_quiet(&args, loaded, &bps)
     })?;
     for w in &warnings {
         eprintln!("warning: {w}");

@@ -5,8 +5,10 @@
 pub mod cloudformation;
 pub mod terraform;
 
+use std::borrow::Cow;
+
 use crate::answers::Loaded;
-use crate::blueprint::{self, flavour::Flavour, Blueprint, Plan};
+use crate::blueprint::{self, flavour::Flavour, source, Blueprint, Plan};
 use crate::error::Result;
 
 /// The flavour for a `flavor:` answer. A flavour of your own (a folder of
@@ -29,4 +31,37 @@ static FLAVOURS: &[(&str, &dyn Flavour)] = &[
 /// Renders with the flavour the answers name.
 pub fn render(loaded: &Loaded, blueprints: &[Blueprint]) -> Result<Plan> {
     blueprint::render(loaded, for_name(&loaded.answers.flavor), blueprints)
+}
+
+/// The blueprints of `flavor` when the questions started with `start_flavor`
+/// and its blueprints `start`: a built-in flavour chosen on the way is read
+/// from the binary.
+pub fn blueprints_for<'a>(
+    flavor: &str,
+    start_flavor: &str,
+    start: &'a [Blueprint],
+) -> Result<Cow<'a, [Blueprint]>> {
+    if flavor == start_flavor {
+        return Ok(Cow::Borrowed(start));
+    }
+    Ok(Cow::Owned(source::builtin(flavor)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flavour_chosen_on_the_way_renders_with_its_own_blueprints() {
+        let cfn = source::builtin("cloudformation").unwrap();
+        let same = blueprints_for("cloudformation", "cloudformation", &cfn).unwrap();
+        assert!(matches!(same, Cow::Borrowed(_)));
+        let tf = blueprints_for("terraform", "cloudformation", &cfn).unwrap();
+        assert!(tf.iter().any(|b| b
+            .manifest
+            .files
+            .iter()
+            .any(|f| f.to == "modules/network/main.tf")));
+        assert!(source::builtin_flavours().contains(&"terraform"));
+    }
 }

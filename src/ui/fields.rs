@@ -212,7 +212,7 @@ impl Field {
             Field::Name => ("Prefixes every resource name, S3 buckets included: unique per account.", Some("GEN-01")),
             Field::Owner => ("Becomes the Owner tag on every resource.", Some("GEN-02")),
             Field::CostCenter => ("Becomes the CostCenter tag, for cost allocation.", Some("GEN-02")),
-            Field::Flavor => ("The blueprint set: built-in `cloudformation`, or a flavour of --blueprints DIR (choose it with --set flavor=NAME).", None),
+            Field::Flavor => ("The IaC the project is written in: built-in `cloudformation` or `terraform`, or a flavour of --blueprints DIR.", None),
             Field::Region => ("Type to filter. Partition and AZ count bound the network; nothing is hard-coded to it.", Some("GEN-04")),
             Field::EnvName => ("Names the stacks and params/<name>.json; listed in promotion order.", Some("GEN-01")),
             Field::EnvProfile => ("ephemeral: cheap and disposable; production: NAT per AZ, Multi-AZ database, deletion protection, long retention.", Some("DB-04")),
@@ -458,8 +458,18 @@ pub fn set_region(a: &mut Answers, code: &str) {
 pub fn options(a: &Answers, f: Field) -> Vec<String> {
     let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect();
     match f {
-        // The blueprints are resolved for the flavour the wizard starts with.
-        Field::Flavor => vec![a.flavor.clone()],
+        // The built-in flavours, and a flavour of --blueprints DIR the questions started with.
+        Field::Flavor => {
+            let mut all: Vec<String> = crate::blueprint::source::builtin_flavours()
+                .into_iter()
+                .map(String::from)
+                .collect();
+            if !all.contains(&a.flavor) {
+                all.push(a.flavor.clone());
+            }
+            all.sort();
+            all
+        }
         Field::EnvProfile => names(Profile::NAMES),
         Field::EnvApproval | Field::AllowPublic => names(&["no", "yes"]),
         Field::Azs => {
@@ -560,7 +570,7 @@ pub fn set_choice(a: &mut Answers, s: Slot, i: usize) {
     let Some(v) = opts.get(i) else { return };
     let parse = |names: &[&str]| names.iter().position(|n| n == v).unwrap_or(0);
     match s.field {
-        Field::Flavor => {}
+        Field::Flavor => a.flavor = v.clone(),
         Field::EnvProfile => {
             a.environments[s.env].profile =
                 [Profile::Ephemeral, Profile::Production][parse(Profile::NAMES)]

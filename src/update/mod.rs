@@ -259,6 +259,7 @@ fn wizard(ctx: &Ctx, layers: &Layers, notes: String) -> Result<String> {
     let blueprints = crate::resolve_blueprints(Some(layers), &start.flavor, &ctx.extra)?;
     let setup = crate::ui::tui::Setup {
         blueprints: blueprints.clone(),
+        flavor: start.flavor.clone(),
         out: Some(ctx.project.dir.clone()),
         save_to: None,
         dry_run: ctx.args.dry_run,

@@ -95,6 +95,9 @@ pub enum Preview {
 #[derive(Debug, Clone, Default)]
 pub struct Setup {
     pub blueprints: Vec<Blueprint>,
+    /// The flavour of `blueprints`; another built-in flavour chosen in the
+    /// wizard renders with its own built-in blueprints. Empty: always these.
+    pub flavor: String,
     /// `--out`, or `./<project name>` when `None`.
     pub out: Option<PathBuf>,
     /// Where `s` saves the answers.
@@ -298,7 +301,7 @@ impl App {
                 self.job = Some((self.generation, Box::new(loaded.clone())));
                 Preview::Rendering(Box::new(loaded))
             }
-            Ok(loaded) => render(loaded, &self.setup.blueprints),
+            Ok(loaded) => render_for(loaded, &self.setup.blueprints, &self.setup.flavor),
             Err(Error::InvalidAnswers(diags)) => Preview::Invalid(diags),
             Err(e) => Preview::Failed(e.to_string()),
         };
@@ -326,7 +329,11 @@ impl App {
     pub fn finish_rendering(&mut self) {
         self.job = None;
         if let Preview::Rendering(loaded) = &self.preview {
-            self.preview = render((**loaded).clone(), &self.setup.blueprints);
+            self.preview = render_for(
+                (**loaded).clone(),
+                &self.setup.blueprints,
+                &self.setup.flavor,
+            );
         }
     }
 
@@ -489,7 +496,20 @@ impl App {
 
 /// Renders the project files for valid answers into a preview.
 pub fn render(loaded: Loaded, blueprints: &[Blueprint]) -> Preview {
-    match crate::flavours::render(&loaded, blueprints) {
+    render_for(loaded, blueprints, "")
+}
+
+/// [`render`] when `blueprints` are those of `flavor` (empty: of any flavour
+/// the answers name); another built-in flavour renders with its built-ins.
+pub fn render_for(loaded: Loaded, blueprints: &[Blueprint], flavor: &str) -> Preview {
+    let start = if flavor.is_empty() {
+        loaded.answers.flavor.as_str()
+    } else {
+        flavor
+    };
+    match crate::flavours::blueprints_for(&loaded.answers.flavor, start, blueprints)
+        .and_then(|bps| crate::flavours::render(&loaded, &bps))
+    {
         Ok(plan) => Preview::Ready {
             loaded: Box::new(loaded),
             plan,

@@ -124,13 +124,14 @@ fn run_deferred<B: Backend>(
     };
     let (jobs, job_rx) = mpsc::channel::<(u64, Box<Loaded>)>();
     let blueprints = Arc::new(app.setup.blueprints.clone());
+    let flavor = app.setup.flavor.clone();
     std::thread::spawn(move || {
         while let Ok(mut job) = job_rx.recv() {
             // Only the newest answers are worth rendering.
             while let Ok(newer) = job_rx.try_recv() {
                 job = newer;
             }
-            let preview = app::render(*job.1, &blueprints);
+            let preview = app::render_for(*job.1, &blueprints, &flavor);
             if tx.send(Incoming::Rendered(job.0, preview)).is_err() {
                 break;
             }
