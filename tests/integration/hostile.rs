@@ -99,9 +99,13 @@ fn generated_hostile_inputs() {
     refused("nine-environments.yaml", &nine, "list 1 to 8 environments");
 }
 
+/// One hostile blueprint: its folder name, its files (name, text) and the
+/// fragment its refusal must print.
+type HostileCase = (String, Vec<(String, String)>, String);
+
 /// The corpus of hostile blueprints under tests/fixtures/hostile-blueprints/:
 /// one folder each, `# expect: <fragment>` on the first line of its manifest.
-fn blueprint_corpus() -> Vec<(String, Vec<(String, String)>, String)> {
+fn blueprint_corpus() -> Vec<HostileCase> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile-blueprints");
     let mut cases: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

@@ -152,7 +152,7 @@ fn user_blueprints_cannot_write_outside_the_project() {
         .run()
         .fails(1)
         .stderr_has(&[
-            "unsafe output path",
+            "blueprint evil: output path `../escaped.txt`",
             "`..` would leave the project directory",
         ]);
     assert!(!run.dir.join("escaped.txt").exists());
