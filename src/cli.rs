@@ -68,6 +68,12 @@ pub enum Command {
     /// List or inspect the blueprints a project is made from.
     #[command(subcommand)]
     Blueprints(BlueprintsCommand),
+    /// Estimate what the project would cost a month, per environment and in total, before anything is created.
+    ///
+    /// Takes the same answers as `new` (`--answers`, `--set`, `--preset`, `--defaults`;
+    /// with none of them, the built-in defaults) and prints every line item with its
+    /// quantity, the assumptions and the dated price sources. An estimate, not a quote.
+    Cost(CostArgs),
     /// Print a shell completion script, e.g. `stackwright completions bash > ~/.local/share/bash-completion/completions/stackwright`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -137,6 +143,29 @@ pub struct NewArgs {
     /// The git blueprint set `--blueprints git+URL` resolved to (filled in, not a flag).
     #[arg(skip)]
     pub blueprint_git: Option<crate::update::lock::GitPin>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CostArgs {
+    /// Answers file to read; `-` reads standard input.
+    #[arg(long, short = 'a', value_name = "FILE")]
+    pub answers: Option<String>,
+
+    /// Override one answer, e.g. `--set network.nat=single`. Repeatable; applied last.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+
+    /// The AWS region, as `--set region=CODE`.
+    #[arg(long, value_name = "CODE", value_parser = region_codes(), hide_possible_values = true)]
+    pub region: Option<String>,
+
+    /// Use a built-in preset as a base layer.
+    #[arg(long, value_name = "NAME", value_parser = preset_names())]
+    pub preset: Option<String>,
+
+    /// Accept the built-in defaults for everything not given otherwise (the default here).
+    #[arg(long)]
+    pub defaults: bool,
 }
 
 #[derive(Debug, Clone, Args)]

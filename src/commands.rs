@@ -30,6 +30,7 @@ pub(crate) fn out(text: &str) -> Result<()> {
 pub(crate) fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::New(args) => new(args),
+        Command::Cost(args) => cost(&args),
         Command::Update(args) => out(&update::run(&args)?),
         Command::Answers(AnswersCommand::Init {
             out: target,
@@ -326,6 +327,33 @@ fn with_region(region: Option<&str>, sets: &[String]) -> Vec<String> {
         .collect()
 }
 
+fn cost(args: &crate::cli::CostArgs) -> Result<()> {
+    let layers = Layers {
+        config: user_config()?,
+        preset: args.preset.as_deref().map(preset).transpose()?,
+        answers: args.answers.as_deref().map(read_source).transpose()?,
+        sets: with_region(args.region.as_deref(), &args.sets),
+    };
+    let loaded = answers::load(&layers)?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    match crate::cost::estimate(&loaded.answers) {
+        Ok(e) => out(&crate::cost::text(&e)),
+        Err(why) => Err(Error::Usage(format!(
+            "{why}: stackwright has no dated prices for it, so it gives no estimate rather than a guess"
+        ))),
+    }
+}
+
+/// The cost part of a dry run: the estimate, or why there is none.
+fn cost_text(a: &answers::Answers) -> String {
+    match crate::cost::estimate(a) {
+        Ok(e) => crate::cost::text(&e),
+        Err(why) => format!("Estimated monthly cost: {why}\n"),
+    }
+}
+
 fn new(mut args: NewArgs) -> Result<()> {
     let (dirs, git) = update::git::expand(&args.blueprint_dirs)?;
     args.blueprint_dirs = dirs;
@@ -455,9 +483,10 @@ fn generate_quiet(
     let target = target_dir(args, loaded);
     if args.dry_run {
         return Ok(format!(
-            "would write {}/ (dry run, nothing written)\n{}",
+            "would write {}/ (dry run, nothing written)\n{}\n{}",
             target.display(),
-            output::tree(&files)
+            output::tree(&files),
+            cost_text(&loaded.answers)
         ));
     }
     WRITING.store(true, Ordering::SeqCst);

@@ -248,3 +248,30 @@ fn config_layer_then_answers_then_set() {
     assert!(stored.contains("cost_center: CC-CONFIG"), "{stored}");
     assert!(stored.contains("region: eu-central-1"), "{stored}");
 }
+
+#[test]
+fn cost_takes_the_answers_of_new_and_the_dry_run_shows_it() {
+    let run = Test::new()
+        .args(&["cost", "--defaults", "--set", "network.nat=single"])
+        .run()
+        .success();
+    let out = run.stdout();
+    // One NAT gateway per environment when forced single: 730 h × $0.045 = $32.85 each.
+    assert_eq!(
+        out.matches("NAT gateway hours (single)").count(),
+        2,
+        "{out}"
+    );
+    assert!(out.contains("$32.85"), "{out}");
+    assert!(out.contains("an estimate, not a quote") && out.contains("Assumptions:"));
+    Test::new()
+        .args(&["cost", "--defaults", "--region", "eu-west-1"])
+        .run()
+        .fails(2)
+        .stderr_has(&["no price table for eu-west-1"]);
+    let dry = Test::new()
+        .args(&["new", "--defaults", "--dry-run"])
+        .run()
+        .success();
+    assert!(dry.stdout().contains("Estimated monthly cost (us-east-1"));
+}
