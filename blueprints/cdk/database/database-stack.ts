@@ -2,6 +2,9 @@
 // the isolated subnets, encrypted with the environment key, RDS-managed master
 // secret, TLS enforced by the parameter group, enhanced monitoring, log exports
 // into encrypted log groups with retention, alarms on the alert topic.
+// DB-09: statement logging off everywhere; where the environment audits, the
+// engine's audit facility (MariaDB Audit Plugin option group, Aurora MySQL
+// server_audit, pgaudit) with MySQL's `audit` log exported.
 // L1 resources, because the L2 constructs cannot express an RDS-managed secret.
 import { Aws, CfnDeletionPolicy, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -81,7 +84,11 @@ export class DatabaseStack extends Stack {
       }),
     );
 
-    const logGroups = db.logExports.map(
+    // DB-09: MySQL writes its audit log to a file of its own, exported as
+    // `audit`; pgaudit writes into the postgresql log that is exported anyway.
+    const mysql = db.family === 'mysql';
+    const logExports = env.auditLogging && mysql ? ['audit', ...db.logExports] : [...db.logExports];
+    const logGroups = logExports.map(
       (name) =>
         new logs.LogGroup(this, `DbLogGroup-${name}`, {
           logGroupName: `/aws/rds/${db.aurora ? 'cluster' : 'instance'}/${this.identifier}/${name}`,
@@ -91,7 +98,7 @@ export class DatabaseStack extends Stack {
         }),
     );
 
-    const parameters: Record<string, string> = { [db.tlsParameterName]: db.tlsParameterValue };
+    const parameters: Record<string, string> = { [db.tlsParameterName]: db.tlsParameterValue, ...logParameters(db, env) };
     const common = {
       engine: db.engine,
       engineVersion: db.version,
@@ -101,7 +108,7 @@ export class DatabaseStack extends Stack {
       preferredBackupWindow: '02:00-03:00',
       preferredMaintenanceWindow: 'sun:04:00-sun:05:00',
       enableIamDatabaseAuthentication: true,
-      enableCloudwatchLogsExports: [...db.logExports],
+      enableCloudwatchLogsExports: logExports,
       storageEncrypted: true,
       kmsKeyId: props.key.keyArn,
       masterUsername: 'dbadmin',
@@ -121,7 +128,7 @@ export class DatabaseStack extends Stack {
 
     if (db.aurora) {
       const clusterParams = new rds.CfnDBClusterParameterGroup(this, 'DbClusterParameterGroup', {
-        description: `${PROJECT.name}-${env.name}: TLS only`,
+        description: `${PROJECT.name}-${env.name}: TLS only, logs for the CloudWatch exports`,
         family: db.parameterGroupFamily,
         parameters,
       });
@@ -151,10 +158,26 @@ export class DatabaseStack extends Stack {
       }
     } else {
       const paramGroup = new rds.CfnDBParameterGroup(this, 'DbParameterGroup', {
-        description: `${PROJECT.name}-${env.name}: TLS only`,
+        description: `${PROJECT.name}-${env.name}: TLS only, logs for the CloudWatch exports`,
         family: db.parameterGroupFamily,
         parameters,
       });
+      // DB-09: the MariaDB Audit Plugin records connections, DDL and grants
+      // (no row data) where the environment audits.
+      const auditOptions =
+        env.auditLogging && mysql
+          ? new rds.CfnOptionGroup(this, 'DbAuditOptionGroup', {
+              engineName: db.engine,
+              majorEngineVersion: db.majorVersion,
+              optionGroupDescription: `${PROJECT.name}-${env.name} ${db.engine} ${db.majorVersion}: MariaDB Audit Plugin`,
+              optionConfigurations: [
+                {
+                  optionName: 'MARIADB_AUDIT_PLUGIN',
+                  optionSettings: [{ name: 'SERVER_AUDIT_EVENTS', value: AUDIT_EVENTS }],
+                },
+              ],
+            })
+          : undefined;
       const instance = new rds.CfnDBInstance(this, 'DbInstance', {
         ...common,
         ...instanceCommon,
@@ -168,6 +191,7 @@ export class DatabaseStack extends Stack {
         dbSubnetGroupName: subnetGroup.ref,
         vpcSecurityGroups: [this.securityGroup.securityGroupId],
         dbParameterGroupName: paramGroup.ref,
+        optionGroupName: auditOptions?.ref,
       });
       snapshotOnDelete(instance);
       logGroups.forEach((g) => instance.node.addDependency(g));
@@ -207,6 +231,35 @@ export class DatabaseStack extends Stack {
       description: 'ARN of the RDS-managed master secret (the value is never output)',
     });
   }
+}
+
+/** DB-09: what MySQL audits: connections, DDL and grants; never row data. */
+const AUDIT_EVENTS = 'CONNECT,QUERY_DDL,QUERY_DCL';
+
+/**
+ * DB-09 and the log exports' parameters. Statement logging stays off (MySQL's
+ * general log, PostgreSQL's log_statement): it writes every statement with
+ * its literal values to CloudWatch Logs. Auditing where the environment asks:
+ * Aurora MySQL's server_audit in the cluster parameter group (RDS for MySQL
+ * audits through the option group instead), pgaudit for both PostgreSQL
+ * engines (DDL and role changes, no statement parameters).
+ */
+function logParameters(db: DatabaseConfig, env: EnvironmentConfig): Record<string, string> {
+  if (db.family === 'mysql') {
+    return {
+      general_log: '0',
+      slow_query_log: '1',
+      long_query_time: '2',
+      log_output: 'FILE',
+      ...(db.aurora ? { server_audit_logging: env.auditLogging ? '1' : '0', server_audit_events: AUDIT_EVENTS } : {}),
+    };
+  }
+  return {
+    log_min_duration_statement: '2000',
+    shared_preload_libraries: env.auditLogging ? 'pg_stat_statements,pgaudit' : 'pg_stat_statements',
+    'pgaudit.log': env.auditLogging ? 'ddl,role' : 'none',
+    'pgaudit.log_parameter': '0',
+  };
 }
 
 /** GEN-06/DB-05: a final snapshot when the database is deleted or replaced. */

@@ -422,6 +422,14 @@ test('test_app_05_no_rule_pretends_the_app_is_reachable_without_a_load_balancer'
 // ------------------------------------------------------------------ database
 
 const dbResources = (t: Template) => [...resources(t, 'AWS::RDS::DBInstance'), ...resources(t, 'AWS::RDS::DBCluster')];
+/** MySQL engines export their audit log as `audit` where the environment audits (DB-09). */
+const auditExported = (env: (typeof ENVIRONMENTS)[number]) => env.auditLogging && DATABASE!.family === 'mysql';
+/** The parameters of the (cluster) parameter group. */
+const dbParameters = (t: Template): Json => {
+  const groups = resources(t, DATABASE!.aurora ? 'AWS::RDS::DBClusterParameterGroup' : 'AWS::RDS::DBParameterGroup');
+  expect(groups).toHaveLength(1);
+  return groups[0][1].Properties.Parameters;
+};
 
 test('test_db_01_engine_and_pinned_version', () => {
   each((stacks, env) => {
@@ -492,12 +500,13 @@ test('test_db_06_monitoring_logs_upgrades_and_iam_auth', () => {
       expect(i.Properties.AutoMinorVersionUpgrade).toBe(true);
     }
     const holder = DATABASE!.aurora ? resources(stacks.database, 'AWS::RDS::DBCluster') : resources(stacks.database, 'AWS::RDS::DBInstance');
+    const exports = [...(auditExported(env) ? ['audit'] : []), ...DATABASE!.logExports];
     for (const [, r] of holder) {
-      expect(r.Properties.EnableCloudwatchLogsExports).toEqual([...DATABASE!.logExports]);
+      expect(r.Properties.EnableCloudwatchLogsExports).toEqual(exports);
       expect(r.Properties.EnableIAMDatabaseAuthentication).toBe(true);
     }
     const groups = resources(stacks.database, 'AWS::Logs::LogGroup').map(([, g]) => g.Properties.LogGroupName);
-    expect(groups).toHaveLength(DATABASE!.logExports.length);
+    expect(groups).toHaveLength(exports.length);
     for (const g of groups) {
       expect(g).toContain(`${PROJECT.name}-${env.name}-db`);
     }
@@ -520,6 +529,86 @@ test('test_db_07_private_isolated_and_tls_only', () => {
       expect(referenced).toContain(id);
     }
     expect(subnetGroup.Properties.SubnetIds).toHaveLength(isolated.length);
+  });
+});
+
+test('test_db_09_audit_logging_in_production_and_for_confidential_data', () => {
+  const confidential = ['data-class', 'data-classification'].some((k) =>
+    ['confidential', 'restricted'].includes((PROJECT.tags[k] ?? '').toLowerCase()),
+  );
+  each((_stacks, env) => {
+    expect(env.auditLogging).toBe(env.production || confidential);
+  });
+});
+
+test('test_db_09_statement_logging_off', () => {
+  each((stacks) => {
+    const params = dbParameters(stacks.database);
+    if (DATABASE!.family === 'mysql') {
+      expect(params.general_log).toBe('0');
+    } else {
+      expect(params.log_statement ?? 'none').toBe('none');
+      expect(params['pgaudit.log_parameter']).toBe('0');
+    }
+  });
+});
+
+test('test_db_09_mysql_audit_plugin_option_group_where_auditing', () => {
+  each((stacks, env) => {
+    const groups = resources(stacks.database, 'AWS::RDS::OptionGroup');
+    if (DATABASE!.engine !== 'mysql' || !env.auditLogging) {
+      expect(groups).toHaveLength(0);
+      return;
+    }
+    expect(groups).toHaveLength(1);
+    const [id, group] = groups[0];
+    expect(group.Properties.EngineName).toBe('mysql');
+    expect(DATABASE!.version.startsWith(`${group.Properties.MajorEngineVersion}.`)).toBe(true);
+    const plugin = group.Properties.OptionConfigurations.find((o: Json) => o.OptionName === 'MARIADB_AUDIT_PLUGIN');
+    expect(plugin).toBeDefined();
+    const events = plugin.OptionSettings.find((o: Json) => o.Name === 'SERVER_AUDIT_EVENTS').Value.split(',');
+    expect(events).toEqual(expect.arrayContaining(['CONNECT', 'QUERY_DDL', 'QUERY_DCL']));
+    expect(events).not.toContain('QUERY_DML');
+    stacks.database.hasResourceProperties('AWS::RDS::DBInstance', { OptionGroupName: { Ref: id } });
+  });
+});
+
+test('test_db_09_aurora_mysql_server_audit_where_auditing', () => {
+  each((stacks, env) => {
+    if (DATABASE!.engine !== 'aurora-mysql') {
+      expect(dbParameters(stacks.database).server_audit_logging).toBeUndefined();
+      return;
+    }
+    const params = dbParameters(stacks.database);
+    expect(params.server_audit_logging).toBe(env.auditLogging ? '1' : '0');
+    expect(params.server_audit_events.split(',')).not.toContain('QUERY_DML');
+  });
+});
+
+test('test_db_09_mysql_audit_log_exported_to_an_encrypted_group', () => {
+  each((stacks, env) => {
+    const holder = dbResources(stacks.database).filter(([, r]) => r.Properties.EnableCloudwatchLogsExports);
+    expect(holder).toHaveLength(1);
+    expect(holder[0][1].Properties.EnableCloudwatchLogsExports.includes('audit')).toBe(auditExported(env));
+    const audit = resources(stacks.database, 'AWS::Logs::LogGroup').filter(([, g]) => g.Properties.LogGroupName.endsWith('/audit'));
+    expect(audit).toHaveLength(auditExported(env) ? 1 : 0);
+    for (const [, g] of audit) {
+      expect(g.Properties.KmsKeyId).toBeDefined();
+      expect(g.Properties.RetentionInDays).toBe(retention(env.logRetentionDays));
+    }
+  });
+});
+
+test('test_db_09_pgaudit_where_auditing', () => {
+  each((stacks, env) => {
+    const params = dbParameters(stacks.database);
+    if (DATABASE!.family !== 'postgres') {
+      expect(params['pgaudit.log']).toBeUndefined();
+      return;
+    }
+    const libraries = params.shared_preload_libraries.split(',');
+    expect(libraries.includes('pgaudit')).toBe(env.auditLogging);
+    expect(params['pgaudit.log']).toBe(env.auditLogging ? 'ddl,role' : 'none');
   });
 });
 

@@ -33,6 +33,13 @@ export interface EnvironmentConfig {
   readonly backupRetentionDays: number;
   readonly deletionProtection: boolean;
   readonly multiAz: boolean;
+  /**
+   * Database audit logging (DB-09): the MariaDB Audit Plugin, Aurora MySQL
+   * server_audit or pgaudit, exported to CloudWatch Logs. On for
+   * production-profile environments and wherever the project's tags mark its
+   * data confidential or restricted.
+   */
+  readonly auditLogging: boolean;
   readonly dbInstanceClass: string;
   readonly noncurrentTransitionDays: number;
   readonly noncurrentExpirationDays: number;
@@ -64,6 +71,9 @@ export interface DatabaseConfig {
   readonly engine: DatabaseEngine;
   readonly aurora: boolean;
   readonly version: string;
+  /** The major version an option group is made for (RDS for MySQL: "8.0"). */
+  readonly majorVersion: string;
+  /** `mysql` or `postgres`: the engine family both RDS and Aurora share. */
   readonly family: string;
   readonly parameterGroupFamily: string;
   readonly port: number;
@@ -118,6 +128,7 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
     backupRetentionDays: {{ e.backup_retention_days }},
     deletionProtection: {{ e.deletion_protection }},
     multiAz: {{ e.multi_az }},
+    auditLogging: {{ e.audit_logging }},
     dbInstanceClass: '{{ e.db_instance_class }}',
     noncurrentTransitionDays: {{ e.noncurrent_transition_days }},
     noncurrentExpirationDays: {{ e.noncurrent_expiration_days }},
@@ -143,6 +154,7 @@ export const DATABASE: DatabaseConfig | undefined = {% if database.enabled %}{
   engine: '{{ database.engine }}',
   aurora: {{ database.aurora }},
   version: '{{ database.version }}',
+  majorVersion: '{{ database.major_version }}',
   family: '{{ database.family }}',
   parameterGroupFamily: '{{ database.parameter_group_family }}',
   port: {{ database.port }},
