@@ -31,6 +31,10 @@ pub struct Assumptions {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RegionPrices {
     pub checked: String,
+    /// Price keys that were not re-read from their source on `checked`
+    /// (entered from earlier list prices); every estimate names them.
+    #[serde(default)]
+    pub unchecked: Vec<String>,
     pub currency: String,
     pub sources: Vec<String>,
     pub nat_gateway_hour: f64,
@@ -80,6 +84,7 @@ pub struct Estimate {
     pub region: String,
     pub currency: String,
     pub checked: String,
+    pub unchecked: Vec<String>,
     pub sources: Vec<String>,
     pub groups: Vec<Group>,
     pub total: f64,
@@ -286,6 +291,7 @@ pub fn estimate_with(ctx: &Context, table: &PriceFile) -> Result<Estimate, Strin
         region: region.clone(),
         currency: p.currency.clone(),
         checked: p.checked.clone(),
+        unchecked: p.unchecked.clone(),
         sources: p.sources.clone(),
         groups,
         total,
@@ -365,39 +371,18 @@ pub fn text(e: &Estimate) -> String {
     for a in &e.assumptions {
         let _ = writeln!(s, "  - {a}");
     }
+    if !e.unchecked.is_empty() {
+        let _ = writeln!(
+            s,
+            "Prices not re-read on {} (earlier list prices; check them before relying on them): {}",
+            e.checked,
+            e.unchecked.join(", ")
+        );
+    }
     s.push_str("Sources:\n");
     for u in &e.sources {
         let _ = writeln!(s, "  - {u}");
     }
-    s
-}
-
-/// Markdown for the generated README.
-pub fn markdown(e: &Estimate) -> String {
-    let mut s = format!(
-        "An estimate of on-demand list prices in {} ({}, checked {}), not a quote.\n\n| Environment | Item | Quantity | Monthly |\n|---|---|---|---:|\n",
-        e.region, e.currency, e.checked
-    );
-    for g in &e.groups {
-        for l in &g.lines {
-            let m = l.monthly.map_or("unpriced".into(), |m| format!("${m:.2}"));
-            let _ = writeln!(s, "| {} | {} | {} | {m} |", g.name, l.item, l.quantity);
-        }
-        let _ = writeln!(s, "| {} | **subtotal** | | **${:.2}** |", g.name, g.total);
-    }
-    let _ = writeln!(s, "| **{}** | | | **${:.2}** |", total_label(e), e.total);
-    for g in &e.groups {
-        for u in &g.unpriced {
-            let _ = writeln!(s, "\nNot in the total: {u}.");
-        }
-    }
-    s.push_str("\nAssumptions:\n\n");
-    for a in &e.assumptions {
-        let _ = writeln!(s, "- {a}");
-    }
-    s.push_str("\nSources: ");
-    s.push_str(&e.sources.join(", "));
-    s.push('\n');
     s
 }
 
@@ -508,10 +493,20 @@ mod tests {
     #[test]
     fn every_figure_is_called_an_estimate_with_its_assumptions() {
         let e = est("project: {name: demo}\n");
-        for out in [text(&e), markdown(&e)] {
-            assert!(out.contains("an estimate, not a quote") || out.contains("An estimate"));
-            assert!(out.contains("50 GB a month processed per NAT gateway"));
-            assert!(out.contains("checked 2026-11-30"));
+        let out = text(&e);
+        assert!(out.contains("an estimate, not a quote"));
+        assert!(out.contains("50 GB a month processed per NAT gateway"));
+        assert!(out.contains("checked 2026-11-30"));
+    }
+
+    #[test]
+    fn prices_not_re_read_on_the_checked_date_are_named() {
+        let e = est("project: {name: demo}\n");
+        assert!(!e.unchecked.is_empty());
+        let out = text(&e);
+        assert!(out.contains("not re-read on 2026-11-30"), "{out}");
+        for key in &e.unchecked {
+            assert!(out.contains(key.as_str()), "{key} missing from:\n{out}");
         }
     }
 }
