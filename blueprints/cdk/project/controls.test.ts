@@ -873,3 +873,48 @@ test('test_dep_07_account_singletons_once_per_account', () => {
     expect([account, count]).toEqual([account, 1]);
   }
 });
+
+// CloudFormation quotas (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html):
+// a template body passed inline (a CodePipeline CloudFormation action passes the
+// synthesized template as the body) holds at most 51,200 bytes, one read from S3
+// (`cdk deploy` uploads to the bootstrap bucket) 1 MB.
+const INLINE_BYTES = 51200;
+const S3_BYTES = 1000000;
+const QUOTAS: Record<string, number> = { Resources: 500, Parameters: 200, Outputs: 200 };
+
+test('test_dep_01_templates_fit_the_path_that_deploys_them', () => {
+  // The stage stacks go through the pipeline where there is one, else `cdk deploy`.
+  const stageLimit = PIPELINE ? INLINE_BYTES : S3_BYTES;
+  const stageStacks = new Set<Json>();
+  each((stacks) => {
+    for (const t of Object.values(stacks)) {
+      const json = t.toJSON();
+      stageStacks.add(json);
+      // As `cdk synth` writes it into cdk.out.
+      expect(Buffer.byteLength(JSON.stringify(json, undefined, 1))).toBeLessThanOrEqual(stageLimit);
+    }
+  });
+  for (const [name, json] of Object.entries(app.all)) {
+    expect([name, Buffer.byteLength(JSON.stringify(json, undefined, 1)) <= S3_BYTES]).toEqual([name, true]);
+    for (const [section, limit] of Object.entries(QUOTAS)) {
+      expect([name, section, Object.keys(json[section] ?? {}).length <= limit]).toEqual([name, section, true]);
+    }
+  }
+});
+
+test('test_dep_04_ephemeral_environments_keep_no_named_resource', () => {
+  // A resource retained by `cdk destroy` with a fixed physical name would make
+  // the next deploy of the environment fail with "already exists".
+  each((stacks, env) => {
+    if (env.production) return;
+    for (const [stack, t] of Object.entries(stacks)) {
+      for (const [id, r] of Object.entries((t.toJSON().Resources ?? {}) as Record<string, Json>)) {
+        if (!['Retain', 'RetainExceptOnCreate'].includes(r.DeletionPolicy)) continue;
+        const named = Object.entries((r.Properties ?? {}) as Json)
+          .filter(([k, v]) => /Name$/.test(k) && !/Description/.test(k) && v !== undefined)
+          .map(([k]) => `${stack}/${id}.${k}`);
+        expect(named).toEqual([]);
+      }
+    }
+  });
+});
