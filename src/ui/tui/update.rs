@@ -237,7 +237,11 @@ fn commit(app: &mut App) -> bool {
 
 fn accept(app: &mut App) {
     match app.kind() {
-        None => match &app.preview {
+        // Writing needs the check of the current answers: it waits for it.
+        None => match {
+            app.finish_checking();
+            &app.preview
+        } {
             // Still rendering: the loop finishes the rendering before writing.
             Preview::Ready { .. } | Preview::Rendering(_) => app.effect = Some(Effect::Write),
             Preview::Invalid(d) => {
@@ -271,6 +275,17 @@ fn accept(app: &mut App) {
 }
 
 fn next_step(app: &mut App) {
+    if app.checking {
+        // The answers are still being checked: the step is left (or says
+        // what stops it) when the check comes back.
+        app.leaving = Some(app.step);
+        return;
+    }
+    leave_step(app);
+}
+
+/// Goes to the next step, unless the current one has problems: then the first.
+pub(super) fn leave_step(app: &mut App) {
     if let Some(first) = app.step_problems(app.step).first() {
         app.status = Some(problem_line(first));
         return;
@@ -289,6 +304,7 @@ fn back(app: &mut App) {
 }
 
 fn goto(app: &mut App, step: Step) {
+    app.leaving = None;
     app.step = step;
     app.focus = 0;
     app.scroll = 0;
