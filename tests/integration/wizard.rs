@@ -659,21 +659,6 @@ fn to_last_enter(a: &mut App) {
     panic!("stuck at field {}; status {:?}", a.focus, a.status);
 }
 
-/// Does what the worker thread does for the newest job: checks, then renders.
-fn work(a: &mut App) {
-    if let Some((generation, answers)) = a.take_render_job() {
-        let checked = tui::app::check(&answers);
-        let loaded = match &checked {
-            tui::app::Preview::Rendering(loaded) => Some((**loaded).clone()),
-            _ => None,
-        };
-        a.checked(generation, checked);
-        if let Some(loaded) = loaded {
-            a.rendered(generation, tui::app::render(loaded, &a.setup.blueprints));
-        }
-    }
-}
-
 #[test]
 fn deferred_rendering_answers_keys_first_and_drops_stale_previews() {
     let mut a = real_app(Answers::default());
@@ -708,41 +693,6 @@ fn deferred_rendering_answers_keys_first_and_drops_stale_previews() {
     typed(&mut a, "9bad");
     enter(&mut a, 1);
     assert!(a.status.is_some() && a.answers.database.name == "appdb");
-
-    // Leaving a step waits for the check: an invalid step is not left, with
-    // the same message as without deferring.
-    let overlap = |deferred: bool| {
-        let mut a = real_app(Answers::default());
-        a.deferred = deferred;
-        to_step(&mut a, Step::Environments);
-        enter(&mut a, 4); // dev's VPC CIDR
-        assert_eq!(a.slot().map(|s| s.field), Some(Field::EnvCidr));
-        press(&mut a, &[ctrl('u')]);
-        typed(&mut a, "10.1.0.0/16"); // prod's range
-        to_last_enter(&mut a);
-        a
-    };
-    let sync = overlap(false);
-    assert_eq!(sync.step, Step::Environments);
-    let refused = sync.status.clone().expect("a refusal");
-    let mut a = overlap(true);
-    assert_eq!(
-        (a.step, a.leaving),
-        (Step::Environments, Some(Step::Environments))
-    );
-    assert_eq!(a.status, None);
-    work(&mut a);
-    assert_eq!((a.step, a.leaving), (Step::Environments, None));
-    assert_eq!(a.status.as_deref(), Some(refused.as_str()));
-    // Fixed, the step is left once its check comes back.
-    a.focus = 4;
-    a.enter_field();
-    press(&mut a, &[ctrl('u')]);
-    typed(&mut a, "10.7.0.0/16");
-    to_last_enter(&mut a);
-    assert_eq!(a.step, Step::Environments);
-    work(&mut a);
-    assert_eq!(a.step, Step::Network);
 
     // Writing while a rendering is pending writes the current answers.
     let mut a = real_app(Answers::default());
