@@ -240,7 +240,7 @@ pub fn vpc_cidr(text: &str) -> std::result::Result<Ipv4Net, Problem> {
 pub fn trusted_cidr(text: &str, allow_public: bool) -> Check {
     let net = parse_cidr(text)?;
     if net.prefix_len() == 0 && !allow_public {
-        return Err(Problem::new(format!("`{net}` opens the application to the whole internet"))
+        return Err(Problem::new(format!("`{net}` covers the whole internet"))
             .hint("list the networks that need access, or set network.allow_public_ingress: true to accept this deliberately"));
     }
     Ok(())
@@ -617,8 +617,7 @@ pub fn validate_pinned(mut answers: Answers, tree: &Node, pins: &Pins) -> Result
         let check = trusted_cidr(cidr, a.network.allow_public_ingress);
         if check.is_ok() && cidr.trim().ends_with("/0") {
             warnings.push(format!(
-                "network.trusted_cidrs[{i}] = {cidr} admits the whole internet on port {} (allowed by network.allow_public_ingress)",
-                a.app.port
+                "network.trusted_cidrs[{i}] = {cidr} covers the whole internet (allowed by network.allow_public_ingress); no security group opens it today (no load balancer), but one that serves network.trusted_cidrs would admit every address"
             ));
         }
         v.push(&format!("network.trusted_cidrs[{i}]"), check);

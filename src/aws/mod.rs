@@ -209,6 +209,64 @@ mod tests {
     use super::*;
 
     #[test]
+    fn control_catalog_entries_fit_their_limits() {
+        for c in &facts().controls {
+            let title = c.title.chars().count();
+            let prevents = c.prevents.chars().count();
+            assert!(
+                title <= 60,
+                "{}: title is {title} characters, at most 60",
+                c.id
+            );
+            assert!(
+                prevents <= 140,
+                "{}: prevents is {prevents} characters, at most 140",
+                c.id
+            );
+        }
+    }
+
+    /// DB-06 names the engine version policy the database blueprint implements.
+    #[test]
+    fn db_06_title_matches_the_minor_version_policy() {
+        let template = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/blueprints/cloudformation/database/database.yaml"
+        ))
+        .expect("database blueprint");
+        let upgrades: Vec<&str> = template
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("AutoMinorVersionUpgrade:"))
+            .map(str::trim)
+            .collect();
+        assert!(
+            !upgrades.is_empty(),
+            "database.yaml sets no AutoMinorVersionUpgrade"
+        );
+        let pinned = upgrades.iter().all(|v| *v == "false");
+        let db06 = facts()
+            .controls
+            .iter()
+            .find(|c| c.id == "DB-06")
+            .expect("DB-06 in the catalog");
+        let title = db06.title.to_lowercase();
+        if pinned {
+            assert!(
+                title.contains("pinned minor"),
+                "DB-06 title {:?}",
+                db06.title
+            );
+            assert!(
+                !title.contains("auto minor"),
+                "DB-06 title {:?}",
+                db06.title
+            );
+        } else {
+            assert!(title.contains("auto minor"), "DB-06 title {:?}", db06.title);
+        }
+    }
+
+    #[test]
     fn assets_parse_and_cover_every_engine() {
         let f = facts();
         assert!(f.regions.len() > 20);

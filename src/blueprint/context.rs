@@ -44,6 +44,9 @@ pub struct RetainedCtx {
     pub name: String,
     /// How to remove it once it is no longer needed.
     pub removal: String,
+    /// True for the pipeline stack (`<project>-pipeline`), deployed once per project
+    /// rather than once per environment.
+    pub project_stack: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -368,20 +371,7 @@ impl Context {
             .collect::<Vec<_>>();
 
         let stages: Vec<String> = a.pipeline.stages.iter().map(|s| s.to_string()).collect();
-        let codebuild_stages = [
-            Stage::Validate,
-            Stage::Test,
-            Stage::SecurityScan,
-            Stage::Build,
-            Stage::IntegrationTest,
-        ]
-        .into_iter()
-        .filter(|s| {
-            a.pipeline.stages.contains(s)
-                || (*s == Stage::Build && a.pipeline.stages.contains(&Stage::Deploy))
-        })
-        .map(|s| s.to_string())
-        .collect();
+        let codebuild_stages = codebuild_stages(a);
         let has = Stage::NAMES
             .iter()
             .map(|n| (n.to_string(), stages.iter().any(|s| s == n)))
@@ -524,6 +514,7 @@ fn retained(a: &Answers) -> Vec<RetainedCtx> {
                 trail_owner_only: owner,
                 name: name.into(),
                 removal: removal.into(),
+                project_stack: false,
             }
         };
     let p = &a.project.name;
@@ -636,7 +627,64 @@ fn retained(a: &Answers) -> Vec<RetainedCtx> {
             }
         }
     }
+    if !a.pipeline.stages.is_empty() {
+        out.extend(pipeline_retained(a, &item));
+    }
     out
+}
+
+/// Builds one row: stack, logical id, type, policy, trail owner only, name, removal.
+type RetainedItem<'a> = &'a dyn Fn(&str, &str, &str, &str, bool, &str, &str) -> RetainedCtx;
+
+/// What the pipeline stack (`<project>-pipeline`) keeps when it is deleted: its key, both
+/// buckets and the log group of every CodeBuild project (templates/pipeline.yaml).
+fn pipeline_retained(a: &Answers, item: RetainedItem) -> Vec<RetainedCtx> {
+    let p = &a.project.name;
+    let bucket = "empty every object version, then aws s3api delete-bucket --bucket <name>";
+    let logs = "aws logs delete-log-group --log-group-name <name>";
+    let mut out = vec![
+        item("pipeline", "PipelineKey", "AWS::KMS::Key", "Retain", false,
+            &format!("generated key id (alias alias/{p}-pipeline is deleted with the stack)"),
+            "after every artifact and build log it encrypts is gone: aws kms schedule-key-deletion --key-id <id> --pending-window-in-days 30"),
+        item("pipeline", "AccessLogsBucket", "AWS::S3::Bucket", "Retain", false,
+            &format!("{p}-pipeline-logs-<account>-<stack id piece>"), bucket),
+        item("pipeline", "ArtifactBucket", "AWS::S3::Bucket", "Retain", false,
+            &format!("{p}-pipeline-<account>-<stack id piece>"), bucket),
+    ];
+    for stage in codebuild_stages(a) {
+        out.push(item(
+            "pipeline",
+            &format!("{}ProjectLogGroup", pascal(&stage)),
+            "AWS::Logs::LogGroup",
+            "Retain",
+            false,
+            &format!("/aws/codebuild/{p}-pipeline-{stage}-<stack id piece>"),
+            logs,
+        ));
+    }
+    for r in &mut out {
+        r.project_stack = true;
+    }
+    out
+}
+
+/// The pipeline stages that run in a CodeBuild project of their own, in pipeline order:
+/// every answered one but deploy, plus build whenever something is deployed (it packages).
+fn codebuild_stages(a: &Answers) -> Vec<String> {
+    [
+        Stage::Validate,
+        Stage::Test,
+        Stage::SecurityScan,
+        Stage::Build,
+        Stage::IntegrationTest,
+    ]
+    .into_iter()
+    .filter(|s| {
+        a.pipeline.stages.contains(s)
+            || (*s == Stage::Build && a.pipeline.stages.contains(&Stage::Deploy))
+    })
+    .map(|s| s.to_string())
+    .collect()
 }
 
 #[cfg(test)]

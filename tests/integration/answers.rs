@@ -134,7 +134,9 @@ fn world_open_ingress_needs_explicit_permission() {
         .success();
     assert!(run
         .stderr()
-        .contains("warning: network.trusted_cidrs[0] = 0.0.0.0/0 admits the whole internet"));
+        .contains("warning: network.trusted_cidrs[0] = 0.0.0.0/0 covers the whole internet"));
+    assert!(run.stderr().contains("no security group opens it today"));
+    assert!(!run.stderr().contains(" on port "));
 }
 
 #[test]

@@ -1244,3 +1244,53 @@ def test_dep_04_retained_pipeline_resources_have_names_unique_to_the_stack():
                 given = json.dumps(r["Properties"][prop])
                 assert "AWS::StackId" in given, f"{name}.yaml {logical}: retained with the fixed {prop} {given}"
     assert retained
+
+
+# ---------------------------------------------------------------- docs/pipeline.md names
+
+DOC = (ROOT / "docs" / "pipeline.md").read_text()
+DOC_NAMED = {"AWS::S3::Bucket": "BucketName", "AWS::Logs::LogGroup": "LogGroupName", "AWS::IAM::Role": "RoleName"}
+
+
+def doc_form(name):
+    """A physical name of the pipeline template as docs/pipeline.md writes it."""
+    name = (name.replace("${AWS::StackName}", f"{project()}-pipeline").replace(ACCT, "<account>")
+            .replace("${StackIdPart}", "<stack id piece>").replace("${AWS::Region}", "<region>"))
+    for stage in CODEBUILD_STAGES:
+        name = re.sub(rf"-{stage}(?=-<stack id piece>$|$)", "-<stage>", name)
+    return name
+
+
+def template_names():
+    """Bucket, log group and role names of the pipeline stack (those formed from the stack name)."""
+    names = set()
+    for logical, r in resources(tpl()).items():
+        prop = DOC_NAMED.get(r["Type"])
+        given = sub((r.get("Properties") or {}).get(prop)) if prop else None
+        if given and "${AWS::StackName}" in given:
+            names.add(doc_form(given))
+    return names
+
+
+def test_ci_04_doc_names_the_buckets_log_groups_and_roles_of_the_template():
+    """Every bucket, log group and role name docs/pipeline.md gives is the template's, and
+    every one the template forms from the stack name is in the doc."""
+    names = template_names()
+    assert any(n.startswith("/aws/codebuild/") for n in names) and any("<account>" in n for n in names), names
+    quoted = set(re.findall(r"`([^`\n]+)`", DOC))
+    stack = f"{project()}-pipeline"
+    claimed = {doc_form(q) for q in quoted
+               if q.startswith("/aws/codebuild/") or re.fullmatch(rf"{re.escape(stack)}-(.*<account>.*|role|codebuild-.*)", q)}
+    assert not claimed - names, f"docs/pipeline.md names what templates/pipeline.yaml does not create: {sorted(claimed - names)}"
+    assert not names - quoted, f"docs/pipeline.md omits names of templates/pipeline.yaml: {sorted(names - quoted)}"
+{%- if cross_account and pipeline.has.deploy %}
+
+
+def test_dep_03_doc_names_the_roles_the_deploy_roles_trust():
+    p = project()
+    _, arns = trusted_principal_arns(template("deploy-role"), f"{p}-{ENVREF}-pipeline-deploy")
+    trusted = {a.split(":role/", 1)[1] for a in arns}
+    said = set(re.findall(r"trusts only `([^`]+)`", DOC))
+    assert said, "docs/pipeline.md does not say whom the deploy roles trust"
+    assert said == trusted, f"docs/pipeline.md says the deploy roles trust {sorted(said)}, deploy-role.yaml trusts {sorted(trusted)}"
+{%- endif %}

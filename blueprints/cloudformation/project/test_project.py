@@ -237,7 +237,41 @@ def test_prj_01_readme_troubleshooting_handshake_and_public_ingress_warning():
     if has_pipeline:
         assert "PENDING" in section(README, "### CodeConnections handshake (the connection starts PENDING)")
     public = any(c.strip().endswith("/0") for c in answers()["network"]["trusted_cidrs"])
-    assert ("**Warning: the application is open to the whole internet (NET-08).**" in README) == public
+    assert ("**Warning: a trusted CIDR covers the whole internet (NET-08).**" in README) == public
+
+
+def app_security_group_range_ingress():
+    """Address-range ingress rules of the application security group, inline or separate."""
+    res = (template("network").get("Resources") or {})
+    rules = list((res.get("AppSecurityGroup", {}).get("Properties") or {}).get("SecurityGroupIngress") or [])
+    for r in res.values():
+        props = r.get("Properties") or {}
+        if r.get("Type") == "AWS::EC2::SecurityGroupIngress" and "AppSecurityGroup" in repr(props.get("GroupId")):
+            rules.append(props)
+    return [r for r in rules if "CidrIp" in r or "CidrIpv6" in r or "SourcePrefixListId" in r]
+
+
+def test_net_08_public_ingress_warning_says_what_the_template_does():
+    """The /0 warning of README and docs/controls.md matches the app security group: it must
+    not claim the app is open while no rule admits a range, nor hide a rule that does."""
+    public = any(c.strip().endswith("/0") for c in answers()["network"]["trusted_cidrs"])
+    if not public:
+        pytest.skip("no /0 trusted CIDR in the answers")
+    opened = app_security_group_range_ingress()
+    lines = README.splitlines()
+    start = lines.index("> **Warning: a trusted CIDR covers the whole internet (NET-08).**")
+    quote = []
+    for line in lines[start:]:
+        if not line.startswith(">"):
+            break
+        quote.append(line.lstrip("> "))
+    warning = " ".join(quote)
+    doc = section(CONTROLS_DOC, "## Warning: a trusted CIDR covers the whole internet (NET-08)")
+    for name, body in (("README.md", warning), ("docs/controls.md", doc)):
+        says_closed = "admits no address range" in " ".join(body.split())
+        assert says_closed == (not opened), (
+            f"{name} NET-08 warning says the app security group admits "
+            f"{'no' if says_closed else 'some'} address range, the template has {opened!r}")
 
 
 def test_prj_01_readme_escapes_values_from_people():
@@ -297,7 +331,7 @@ def test_prj_02_controls_doc_explains_per_environment_scan_skips_and_net_08():
     else:
         assert not table_rows(scan), "nothing to skip, yet the doc lists skips"
     public = any(c.strip().endswith("/0") for c in answers()["network"]["trusted_cidrs"])
-    assert ("## Warning: public ingress (NET-08)" in CONTROLS_DOC) == public
+    assert ("## Warning: a trusted CIDR covers the whole internet (NET-08)" in CONTROLS_DOC) == public
 
 
 # --------------------------------------------------------------------------
@@ -351,10 +385,17 @@ def test_prj_04_makefile_has_the_targets():
 
 def test_prj_04_make_deploys_every_stack_in_dependency_order():
     problems = []
+    scope = {s["name"]: s["scope"] for s in STACKS}
     for env in env_names():
         deployed = deployed_by_make(env)
-        if deployed != env_stack_names(env):
-            problems.append(f"deploy-{env} deploys {deployed}, params/{env}.json needs {env_stack_names(env)}")
+        wanted = [s for s in env_stack_names(env) if scope[s] == "environment"]
+        if deployed != wanted:
+            problems.append(f"deploy-{env} deploys {deployed}, params/{env}.json needs {wanted}")
+        # The deploy role (scope account) changes only through make deploy-role ENV=<env>.
+        roles = re.findall(rf"\$\(call deploy_stack,{re.escape(env)},\$\(PROJECT\)-{re.escape(env)}-([a-z0-9-]+),", recipe(f"deploy-role-{env}"))
+        if roles != [s for s in env_stack_names(env) if scope[s] == "account"]:
+            problems.append(f"deploy-role-{env} deploys {roles}, params/{env}.json has account stacks "
+                            f"{[s for s in env_stack_names(env) if scope[s] == 'account']}")
         for i, stack in enumerate(deployed):
             late = imports_of(stack) - set(deployed[:i])
             if late:
@@ -635,3 +676,26 @@ def test_dep_06_preflight_only_reads():
     assert not writes, f"preflight.py calls {writes}; it must not change anything"
     assert "scripts/preflight.py $(ENV)" in recipe("preflight")
 {%- endraw %}
+
+
+def test_prj_04_readme_lists_every_resource_a_deleted_stack_keeps():
+    """Every resource whose DeletionPolicy keeps it, in every stack make destroy or the pipeline's
+    deletion removes, is a row of the README's Destroy table, and every row is such a resource."""
+    p = answers()["project"]["name"]
+    rows = set()
+    for line in section(README, "## Destroy").splitlines():
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 4 and cells[2].startswith("AWS::"):
+            rows.add((cells[0], cells[1]))
+    assert rows, "the README's Destroy section has no table of kept resources"
+    kept = set()
+    for s in STACKS:
+        if s["scope"] == "account":
+            continue
+        label = f"{p}-{s['name']}" if s["scope"] == "pipeline" else s["name"]
+        tpl = template(s["template"].rsplit("/", 1)[-1].removesuffix(".yaml"))
+        for logical, res in (tpl.get("Resources") or {}).items():
+            if str(res.get("DeletionPolicy")) in ("Retain", "Snapshot", "RetainExceptOnCreate"):
+                kept.add((label, logical))
+    assert not kept - rows, f"kept on deletion but not in the README: {sorted(kept - rows)}"
+    assert not rows - kept, f"in the README but not kept by any template: {sorted(rows - kept)}"
