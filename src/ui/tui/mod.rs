@@ -129,10 +129,7 @@ fn run_deferred<B: Backend>(
     let flavor = app.setup.flavor.clone();
     std::thread::spawn(move || {
         let mut next = None;
-        loop {
-            let Some((generation, answers)) = next.take().or_else(|| job_rx.recv().ok()) else {
-                break;
-            };
+        while let Some((generation, answers)) = next.take().or_else(|| job_rx.recv().ok()) {
             // Only the newest answers are worth checking and rendering.
             let (mut generation, mut answers) = (generation, answers);
             while let Ok(newer) = job_rx.try_recv() {

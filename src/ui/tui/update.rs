@@ -238,20 +238,20 @@ fn commit(app: &mut App) -> bool {
 fn accept(app: &mut App) {
     match app.kind() {
         // Writing needs the check of the current answers: it waits for it.
-        None => match {
+        None => {
             app.finish_checking();
-            &app.preview
-        } {
-            // Still rendering: the loop finishes the rendering before writing.
-            Preview::Ready { .. } | Preview::Rendering(_) => app.effect = Some(Effect::Write),
-            Preview::Invalid(d) => {
-                app.status = Some(format!(
-                    "cannot write yet: {}",
-                    d.first().map(problem_line).unwrap_or_default()
-                ))
+            match &app.preview {
+                // Still rendering: the loop finishes the rendering before writing.
+                Preview::Ready { .. } | Preview::Rendering(_) => app.effect = Some(Effect::Write),
+                Preview::Invalid(d) => {
+                    app.status = Some(format!(
+                        "cannot write yet: {}",
+                        d.first().map(problem_line).unwrap_or_default()
+                    ))
+                }
+                Preview::Failed(m) => app.status = Some(format!("cannot write: {m}")),
             }
-            Preview::Failed(m) => app.status = Some(format!("cannot write: {m}")),
-        },
+        }
         Some(Kind::Search) => {
             if let Some(code) = app.regions().get(app.region_row).cloned() {
                 fields::set_region(&mut app.answers, &code);
