@@ -212,7 +212,7 @@ impl Field {
             Field::Name => ("Prefixes every resource name, S3 buckets included: unique per account.", Some("GEN-01")),
             Field::Owner => ("Becomes the Owner tag on every resource.", Some("GEN-02")),
             Field::CostCenter => ("Becomes the CostCenter tag, for cost allocation.", Some("GEN-02")),
-            Field::Flavor => ("The IaC the project is written in: built-in `cloudformation` or `terraform`, or a flavour of --blueprints DIR.", None),
+            Field::Flavor => ("The IaC the project is written in: built-in `cloudformation`, `cdk` (TypeScript) or `terraform`, or a flavour of --blueprints DIR.", None),
             Field::Region => ("Type to filter. Partition and AZ count bound the network; nothing is hard-coded to it.", Some("GEN-04")),
             Field::EnvName => ("Names the stacks and params/<name>.json; listed in promotion order.", Some("GEN-01")),
             Field::EnvProfile => ("ephemeral: cheap and disposable; production: NAT per AZ, Multi-AZ database, deletion protection, long retention.", Some("DB-04")),

@@ -677,8 +677,8 @@ mod tests {
         let (r, p) = run(enters(200));
         assert_eq!(r.unwrap(), Answers::default());
         assert!(p.refused.is_empty());
-        // The flavour has one option, so it is not asked.
-        assert!(!p.asked.iter().any(|q| q == "Flavour"));
+        // The built-in flavours are a real choice; Enter keeps cloudformation.
+        assert!(p.asked.iter().any(|q| q == "Flavour"));
         assert!(p.asked.iter().any(|q| q == "prod · Approval"));
     }
 
@@ -701,7 +701,7 @@ mod tests {
 
     #[test]
     fn scripted_changes_reach_the_answers() {
-        let mut replies = enters(3); // name, owner, cost centre
+        let mut replies = enters(4); // name, owner, cost centre, flavour
         replies.push(Reply::Pick("eu-west-1".into()));
         replies.push(Reply::Text("dev, staging, staging".into()));
         replies.push(Reply::Text("dev, staging, prod".into()));
@@ -770,7 +770,7 @@ mod tests {
 
     #[test]
     fn overlapping_ranges_are_refused_where_they_are_typed() {
-        let mut replies = enters(4); // name, owner, cost centre, region
+        let mut replies = enters(5); // name, owner, cost centre, flavour, region
         replies.push(Reply::Enter); // environments: dev, prod
         replies.extend(enters(3)); // dev: profile, approval, account
         replies.push(Reply::Text("10.0.0.0/16".into()));
