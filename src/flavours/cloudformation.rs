@@ -48,7 +48,7 @@ impl Flavour for CloudFormation {
 
     fn next_steps(&self, target: &Path, a: &Answers) -> Option<String> {
         (a.flavor == BUILTIN_FLAVOR).then(|| format!(
-            "next:\n  cd {}\n  make test          # offline unit tests, one per control\n  make lint scan     # cfn-lint and checkov\n  make deploy ENV={} # see README.md for the order and the CodeConnections handshake\n",
+            "next:\n  cd {}\n  make venv          # .venv with the pinned cfn-lint, checkov, pytest and boto3\n  make test          # offline unit tests, one per control\n  make lint scan     # cfn-lint and checkov\n  make help          # the first deployment in order: push, bootstrap, preflight ENV={}, pipeline (README.md)\n",
             target.display(),
             a.environments.first().map(|e| e.name.as_str()).unwrap_or("dev")
         ))
