@@ -875,9 +875,8 @@ test('test_dep_07_account_singletons_once_per_account', () => {
 });
 
 // CloudFormation quotas (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html):
-// a template body passed inline (a CodePipeline CloudFormation action passes the
-// synthesized template as the body) holds at most 51,200 bytes, one read from S3
-// (`cdk deploy` uploads to the bootstrap bucket) 1 MB.
+// a template read from S3 (`cdk deploy` uploads it to the bootstrap bucket)
+// holds at most 1 MB; this app deploys nothing inline.
 const S3_BYTES = 1000000;
 const QUOTAS: Record<string, number> = { Resources: 500, Parameters: 200, Outputs: 200 };
 
