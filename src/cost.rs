@@ -374,7 +374,7 @@ pub fn text(e: &Estimate) -> String {
     if !e.unchecked.is_empty() {
         let _ = writeln!(
             s,
-            "Prices not re-read on {} (earlier list prices; check them before relying on them): {}",
+            "Prices not re-read on {} from the AWS pricing pages (earlier list prices or published listings, see the price table; check them before relying on them): {}",
             e.checked,
             e.unchecked.join(", ")
         );
@@ -471,17 +471,97 @@ mod tests {
 
     #[test]
     fn an_unpriced_class_is_named_and_left_out_of_the_total() {
-        let e = est("project: {name: demo}\n");
+        // db.r7g.xlarge is a valid PostgreSQL class with no price in the table.
+        let e = est("database: {engine: postgres, instance_class: db.r7g.xlarge}\n");
         let prod = e.groups.iter().find(|g| g.name == "prod").unwrap();
         assert_eq!(line(&e, "prod", "Database instance hours").monthly, None);
         assert!(
-            prod.unpriced[0].contains("db.m7g.large"),
+            prod.unpriced[0].contains("db.r7g.xlarge"),
             "{:?}",
             prod.unpriced
         );
         let sum: f64 = e.groups.iter().map(|g| g.total).sum();
         assert!((e.total - sum).abs() < 1e-9);
-        assert!(text(&e).contains("without 1 unpriced item"));
+        assert!(
+            text(&e).contains("without 2 unpriced items"),
+            "{}",
+            text(&e)
+        );
+    }
+
+    #[test]
+    fn the_default_project_prices_its_production_database() {
+        // Production default: db.m7g.large PostgreSQL, Multi-AZ.
+        let e = est("project: {name: demo}\n");
+        close(
+            line(&e, "prod", "Database instance hours").monthly,
+            2.0 * 730.0 * 0.168,
+        ); // 245.28
+        assert!(e.groups.iter().all(|g| g.unpriced.is_empty()));
+        assert!(!text(&e).contains("unpriced"));
+    }
+
+    /// Every class the engines' defaults pick in us-east-1, every class the
+    /// presets and the answers fixtures name, has a us-east-1 price.
+    #[test]
+    fn every_default_preset_and_fixture_class_is_priced_in_us_east_1() {
+        let mut checked = 0;
+        for engine in ["postgres", "mysql", "aurora-postgresql", "aurora-mysql"] {
+            let e = est(&format!(
+                "region: us-east-1\ndatabase: {{engine: {engine}}}\nenvironments: [{{name: dev, profile: ephemeral}}, {{name: prod, profile: production}}]\n"
+            ));
+            for g in &e.groups {
+                assert!(g.unpriced.is_empty(), "{engine}: {:?}", g.unpriced);
+            }
+            checked += 1;
+        }
+        for p in crate::answers::PRESETS {
+            let a = crate::answers::load(&crate::answers::Layers {
+                preset: crate::answers::preset(p.name),
+                sets: vec!["region=us-east-1".into()],
+                ..Default::default()
+            })
+            .expect("preset loads")
+            .answers;
+            let e = estimate(&a).expect("priced region");
+            assert!(
+                e.groups.iter().all(|g| g.unpriced.is_empty()),
+                "preset {}",
+                p.name
+            );
+            checked += 1;
+        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/answers");
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+            .collect();
+        names.sort();
+        for path in names {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let a = crate::answers::load(&crate::answers::Layers {
+                answers: Some(crate::answers::Source::new(
+                    path.display().to_string(),
+                    text,
+                )),
+                sets: vec!["region=us-east-1".into()],
+                ..Default::default()
+            })
+            .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()))
+            .answers;
+            let e = estimate(&a).expect("priced region");
+            for g in &e.groups {
+                assert!(
+                    g.unpriced.is_empty(),
+                    "{}: {:?}",
+                    path.display(),
+                    g.unpriced
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 4 + 1 + 11, "{checked}");
     }
 
     #[test]
