@@ -59,10 +59,21 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Answers(AnswersCommand::Presets) => {
             let mut text = String::new();
+            let participant = answers::participant::from_env();
             for p in answers::PRESETS {
                 text.push_str(&format!("{:<12} {}\n", p.name, p.summary));
-                for line in p.text.lines().filter(|l| !l.trim_start().starts_with('#')) {
-                    text.push_str(&format!("    {line}\n"));
+                if p.per_participant {
+                    text.push_str(&match &participant {
+                        Some(d) => format!(
+                            "    project.name: ws-<login>; for you `{}` (from ${}), --set project.name=NAME chooses another\n",
+                            d.name, d.var
+                        ),
+                        None => "    project.name: ws-<login> from $USER or $LOGNAME (neither is usable here: pass --set project.name=NAME)\n".to_string(),
+                    });
+                }
+                // The whole preset, comments included: they say what it leaves out and why.
+                for line in p.text.lines() {
+                    text.push_str(&format!("    {line}\n").replace("    \n", "\n"));
                 }
             }
             text.push_str("use one with: stackwright new --preset NAME (an answers file and --set still override it)\n");
@@ -74,12 +85,15 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
             preset: preset_name,
             region,
         }) => {
-            let loaded = answers::load(&Layers {
+            let (preset_layer, participant) = new_preset(preset_name.as_deref())?;
+            let layers = Layers {
                 config: user_config()?,
-                preset: preset_name.as_deref().map(preset).transpose()?,
+                preset: preset_layer,
                 answers: Some(read_source(&file)?),
                 sets: with_region(region.as_deref(), &sets),
-            })?;
+            };
+            participant_note(&layers, preset_name.as_deref(), participant.as_ref(), true)?;
+            let loaded = answers::load(&layers)?;
             let a = &loaded.answers;
             for w in &loaded.warnings {
                 eprintln!("warning: {w}");
@@ -318,6 +332,67 @@ pub(crate) fn preset(name: &str) -> Result<Source> {
     })
 }
 
+/// The `--preset` layer of a new project (`new`, `cost`, `answers check`) and,
+/// for a per-participant preset, the project name it derived from the login.
+fn new_preset(
+    name: Option<&str>,
+) -> Result<(Option<Source>, Option<answers::participant::Derived>)> {
+    let Some(name) = name else {
+        return Ok((None, None));
+    };
+    let plain = preset(name)?;
+    let per_participant = answers::PRESETS
+        .iter()
+        .any(|p| p.name == name && p.per_participant);
+    let derived = answers::participant::from_env().filter(|_| per_participant);
+    let layer = answers::preset_for(name, derived.as_ref()).unwrap_or(plain);
+    Ok((Some(layer), derived))
+}
+
+/// Tells the person which project name a per-participant preset chose and how
+/// to choose another. With `refuse`, a missing login and no name from any
+/// layer is an error (the built-in `demo` would collide in a shared account);
+/// without it (the questions ask for the name; the estimate does not use it)
+/// it is a note.
+fn participant_note(
+    layers: &Layers,
+    preset_name: Option<&str>,
+    derived: Option<&answers::participant::Derived>,
+    refuse: bool,
+) -> Result<()> {
+    let Some(p) = preset_name.and_then(|n| answers::PRESETS.iter().find(|p| p.name == n)) else {
+        return Ok(());
+    };
+    if !p.per_participant {
+        return Ok(());
+    }
+    let from = answers::locate(layers, "project.name").map(|l| l.source);
+    let from_preset = from.as_deref() == layers.preset.as_ref().map(|s| s.name.as_str());
+    let vars = answers::participant::USER_VARS
+        .map(|v| format!("${v}"))
+        .join(", ");
+    match derived {
+        Some(d) if from_preset => eprintln!(
+            "note: --preset {}: project name `{}` (from ${}={}), so people sharing an AWS account do not collide; choose another with --set project.name=NAME",
+            p.name, d.name, d.var, d.login
+        ),
+        None if from.as_deref().is_none_or(|s| s == "built-in defaults") => {
+            let why = format!(
+                "--preset {}: no login name to make a per-participant project name from ({vars} unset, or without a letter or digit)",
+                p.name
+            );
+            if refuse {
+                return Err(Error::Usage(format!(
+                    "{why}; choose one that nobody else in the account uses: --set project.name=ws-YOURNAME"
+                )));
+            }
+            eprintln!("note: {why}; choose a project name nobody else in the account uses");
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// `--set` overrides with `--region` first, so an explicit `--set region=` still wins.
 fn with_region(region: Option<&str>, sets: &[String]) -> Vec<String> {
     region
@@ -328,12 +403,15 @@ fn with_region(region: Option<&str>, sets: &[String]) -> Vec<String> {
 }
 
 fn cost(args: &crate::cli::CostArgs) -> Result<()> {
+    let (preset_layer, participant) = new_preset(args.preset.as_deref())?;
     let layers = Layers {
         config: user_config()?,
-        preset: args.preset.as_deref().map(preset).transpose()?,
+        preset: preset_layer,
         answers: args.answers.as_deref().map(read_source).transpose()?,
         sets: with_region(args.region.as_deref(), &args.sets),
     };
+    // The estimate does not depend on the name: no refusal without one.
+    participant_note(&layers, args.preset.as_deref(), participant.as_ref(), false)?;
     let loaded = answers::load(&layers)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
@@ -364,12 +442,14 @@ fn new(mut args: NewArgs) -> Result<()> {
     if ask && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         return Err(Error::Usage(ui::NO_TERMINAL.into()));
     }
+    let (preset_layer, participant) = new_preset(args.preset.as_deref())?;
     let layers = Layers {
         config: user_config()?,
-        preset: args.preset.as_deref().map(preset).transpose()?,
+        preset: preset_layer,
         answers: args.answers.as_deref().map(read_source).transpose()?,
         sets: with_region(args.region.as_deref(), &args.sets),
     };
+    participant_note(&layers, args.preset.as_deref(), participant.as_ref(), !ask)?;
     if !ask {
         let loaded = answers::load(&layers)?;
         let blueprints =

@@ -7,6 +7,7 @@
 //! that supplied the offending value.
 
 pub mod model;
+pub mod participant;
 pub mod schema;
 pub mod validate;
 
@@ -20,21 +21,40 @@ pub struct Preset {
     pub name: &'static str,
     pub summary: &'static str,
     pub text: &'static str,
+    /// The project name is derived per participant ([`participant`]) rather
+    /// than fixed, so people sharing an account do not collide.
+    pub per_participant: bool,
 }
 
 /// Every built-in preset.
 pub const PRESETS: &[Preset] = &[Preset {
     name: "workshop",
-    summary: "one small, cheap environment everyone in a room generates identically",
+    summary:
+        "the cheapest useful stack, one per participant (ws-<login>), safe to share an account",
     text: include_str!("../../assets/presets/workshop.yaml"),
+    per_participant: true,
 }];
 
-/// The preset of this name, as an answers layer.
+/// The preset of this name, as an answers layer, without a derived project
+/// name (what `update` lays over a project that already has its name).
 pub fn preset(name: &str) -> Option<Source> {
     PRESETS
         .iter()
         .find(|p| p.name == name)
         .map(|p| Source::new(format!("preset {}", p.name), p.text))
+}
+
+/// The preset of this name as the base of a new project: a per-participant
+/// preset carries the project name derived from `participant` (if any).
+pub fn preset_for(name: &str, participant: Option<&participant::Derived>) -> Option<Source> {
+    let p = PRESETS.iter().find(|p| p.name == name)?;
+    Some(match participant.filter(|_| p.per_participant) {
+        Some(d) => Source::new(
+            format!("preset {} (project name from ${})", p.name, d.var),
+            participant::with_project_name(p.text, &d.name),
+        ),
+        None => Source::new(format!("preset {}", p.name), p.text),
+    })
 }
 
 /// One layer of answers text with the name used in messages.

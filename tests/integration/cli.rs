@@ -62,7 +62,8 @@ fn presets_are_listed_and_checked_under() {
         .success()
         .stdout();
     assert!(out.starts_with("workshop "), "{out}");
-    assert!(out.contains("nat: single"), "{out}");
+    assert!(out.contains("nat: none"), "{out}");
+    assert!(out.contains("for you `ws-tester` (from $USER)"), "{out}");
     // The preset supplies the name; the file only what it changes.
     let out = Test::new()
         .file("team.yaml", "region: eu-west-1\n")
@@ -70,7 +71,7 @@ fn presets_are_listed_and_checked_under() {
         .run()
         .success()
         .stdout();
-    assert!(out.contains("project workshop, region eu-west-1"), "{out}");
+    assert!(out.contains("project ws-tester, region eu-west-1"), "{out}");
     let out = Test::new()
         .file("team.yaml", "project: {name: team}\n")
         .args(&[
@@ -226,7 +227,7 @@ fn presets_layer_under_the_answers_file() {
         .success();
     let stored = run.read("ws/.stackwright/answers.yaml");
     assert!(
-        stored.contains("name: workshop"),
+        stored.contains("name: ws-tester") && stored.contains("owner: workshop"),
         "preset applies: {stored}"
     );
     assert!(

@@ -10,6 +10,7 @@ mod output;
 mod update;
 mod update_props;
 mod wizard;
+mod workshop;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,8 @@ pub struct Test {
     args: Vec<String>,
     stdin: Option<String>,
     answers_flag: bool,
+    /// Environment changes; `None` removes the variable.
+    env: Vec<(String, Option<String>)>,
 }
 
 pub struct Run {
@@ -48,7 +51,20 @@ impl Test {
             args: Vec::new(),
             stdin: None,
             answers_flag: false,
+            env: Vec::new(),
         }
+    }
+
+    /// Sets an environment variable of the run (after the fixed ones).
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), Some(value.to_string())));
+        self
+    }
+
+    /// Removes an environment variable from the run.
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.env.push((key.to_string(), None));
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -89,7 +105,18 @@ impl Test {
         cmd.current_dir(self.dir.path())
             .env("STACKWRIGHT_CONFIG_DIR", self.dir.path().join("config"))
             .env("NO_COLOR", "1")
+            // The login decides the workshop preset's project name: fixed, so
+            // results do not depend on who runs the tests.
+            .env("USER", "tester")
+            .env_remove("LOGNAME")
+            .env_remove("USERNAME")
             .args(&self.args);
+        for (key, value) in &self.env {
+            match value {
+                Some(v) => cmd.env(key, v),
+                None => cmd.env_remove(key),
+            };
+        }
         if self.answers_flag {
             cmd.args(["--answers", "answers.yaml"]);
         }
