@@ -30,7 +30,7 @@ pub struct Preset {
 pub const PRESETS: &[Preset] = &[Preset {
     name: "workshop",
     summary:
-        "the cheapest useful stack, one per participant (ws-<login>), safe to share an account",
+        "the cheapest useful stack, named per participant (ws-<login>) so names never collide in a shared account",
     text: include_str!("../../assets/presets/workshop.yaml"),
     per_participant: true,
 }];

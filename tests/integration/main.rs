@@ -6,6 +6,7 @@ mod cdk;
 mod cli;
 mod fuzz;
 mod hostile;
+mod install;
 mod output;
 mod update;
 mod update_props;
