@@ -26,6 +26,45 @@ fn region_codes() -> PossibleValuesParser {
     )
 }
 
+/// Control IDs and families for `controls [ID]`: any text is accepted here (an
+/// unknown one gets a did-you-mean from the command), while the shell
+/// completes the catalog's IDs and family prefixes.
+#[derive(Clone)]
+struct ControlIds;
+
+impl clap::builder::TypedValueParser for ControlIds {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        let controls = &crate::aws::facts().controls;
+        let mut families: Vec<PossibleValue> = Vec::new();
+        for c in controls {
+            let family = crate::controls::family(&c.id);
+            if !families.iter().any(|p| p.get_name() == family) {
+                families.push(PossibleValue::new(family).help(format!("{} controls", c.area)));
+            }
+        }
+        let ids = controls
+            .iter()
+            .map(|c| PossibleValue::new(c.id.as_str()).help(c.title.as_str()));
+        Some(Box::new(ids.chain(families)))
+    }
+}
+
+/// The built-in flavours, for `controls --flavor` and its completion.
+fn builtin_flavours() -> PossibleValuesParser {
+    PossibleValuesParser::new(crate::blueprint::source::builtin_flavours())
+}
+
 /// Bootstrap a hardened AWS infrastructure project from answers.
 ///
 /// stackwright asks (or reads) the region, environments, database engine,
@@ -74,6 +113,14 @@ pub enum Command {
     /// with none of them, the built-in defaults) and prints every line item with its
     /// quantity, the assumptions and the dated price sources. An estimate, not a quote.
     Cost(CostArgs),
+    /// The control catalog: each control, the failure it prevents and the post-mortem behind it.
+    ///
+    /// Inside a generated project (found by walking up to its `.stackwright/` folder, or
+    /// `--project DIR`) it also shows where each control lives in that project, which
+    /// test proves it, and which controls do not apply and why. Examples:
+    /// `stackwright controls`, `stackwright controls NET-01`, `stackwright controls DB`,
+    /// `stackwright controls --flavor terraform`, `stackwright controls --json`.
+    Controls(ControlsArgs),
     /// Print a shell completion script, e.g. `stackwright completions bash > ~/.local/share/bash-completion/completions/stackwright`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -143,6 +190,27 @@ pub struct NewArgs {
     /// The git blueprint set `--blueprints git+URL` resolved to (filled in, not a flag).
     #[arg(skip)]
     pub blueprint_git: Option<crate::update::lock::GitPin>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ControlsArgs {
+    /// A control ID such as `NET-01` (shown in full), or a family such as `NET` or `DB`
+    /// (its controls listed). Case does not matter.
+    #[arg(value_name = "ID|FAMILY", value_parser = ControlIds, hide_possible_values = true)]
+    pub id: Option<String>,
+
+    /// The generated project to describe [default: the one around the current directory].
+    #[arg(long, value_name = "DIR", conflicts_with = "flavor")]
+    pub project: Option<PathBuf>,
+
+    /// Show the catalog as this built-in flavour carries it (only the controls its
+    /// blueprints claim, and which blueprint does), even inside a project.
+    #[arg(long, value_name = "NAME", value_parser = builtin_flavours())]
+    pub flavor: Option<String>,
+
+    /// Print JSON for tooling instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -31,6 +31,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::New(args) => new(args),
         Command::Cost(args) => cost(&args),
+        Command::Controls(args) => out(&crate::controls::run(&args)?),
         Command::Update(args) => out(&update::run(&args)?),
         Command::Answers(AnswersCommand::Init {
             out: target,

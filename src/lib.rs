@@ -10,6 +10,7 @@ pub mod aws;
 pub mod blueprint;
 pub mod cli;
 pub mod commands;
+pub mod controls;
 pub mod cost;
 pub mod error;
 pub mod flavours;

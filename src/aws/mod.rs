@@ -127,13 +127,24 @@ pub struct Control {
     pub id: String,
     pub area: String,
     pub title: String,
+    /// The control in full, as the catalog states it.
+    pub statement: String,
     pub prevents: String,
+    /// Keys of [`Facts::seeds`]: the post-mortems that describe the failure.
     #[serde(default)]
     pub seeds: Vec<String>,
 }
 
+/// A post-mortem behind some controls: its file under `shared/seeds/` and what was being built.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Seed {
+    pub file: String,
+    pub subject: String,
+}
+
 #[derive(Debug, Deserialize)]
 struct ControlFile {
+    seeds: BTreeMap<String, Seed>,
     controls: Vec<Control>,
 }
 
@@ -143,6 +154,7 @@ pub struct Facts {
     pub engines_checked: String,
     pub endpoints: BTreeMap<String, EndpointFacts>,
     pub controls: Vec<Control>,
+    pub seeds: BTreeMap<String, Seed>,
 }
 
 /// The built-in facts, parsed once per process.
@@ -172,6 +184,7 @@ pub fn facts() -> &'static Facts {
             engines_checked: engines.checked,
             endpoints: endpoints.endpoints,
             controls: controls.controls,
+            seeds: controls.seeds,
         }
     })
 }
@@ -210,7 +223,30 @@ mod tests {
 
     #[test]
     fn control_catalog_entries_fit_their_limits() {
-        for c in &facts().controls {
+        let f = facts();
+        for (key, seed) in &f.seeds {
+            assert!(
+                seed.file.starts_with(&format!("{key}_")) && seed.file.ends_with(".txt"),
+                "seed {key}: file {:?} is not {key}_….txt",
+                seed.file
+            );
+            let subject = seed.subject.chars().count();
+            assert!(
+                subject <= 100,
+                "seed {key}: subject is {subject} characters, at most 100"
+            );
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for c in &f.controls {
+            assert!(ids.insert(c.id.as_str()), "{} is listed twice", c.id);
+            assert!(!c.statement.trim().is_empty(), "{}: no statement", c.id);
+            for s in &c.seeds {
+                assert!(
+                    f.seeds.contains_key(s),
+                    "{}: seed {s} is not in the seeds table",
+                    c.id
+                );
+            }
             let title = c.title.chars().count();
             let prevents = c.prevents.chars().count();
             assert!(

@@ -3,6 +3,7 @@
 //! touches the target directory.
 
 pub mod context;
+pub mod controls;
 pub mod flavour;
 pub mod format;
 pub(crate) mod handlers;
@@ -39,6 +40,9 @@ pub struct ControlDoc {
     pub prevents: String,
     pub file: String,
     pub resource: String,
+    /// Each claim's file and resources, in blueprint order (`file` and
+    /// `resource` above are these joined, for the generated docs).
+    pub places: Vec<controls::Place>,
     /// `tests/unit/test_x.py::test_net_01_…` for every test named after the control.
     pub tests: Vec<String>,
 }
@@ -63,6 +67,8 @@ struct FileDoc {
 pub struct Plan {
     pub files: Vec<RenderedFile>,
     pub controls: Vec<ControlDoc>,
+    /// Catalog controls the project does not carry, with the reasons.
+    pub not_applicable: Vec<controls::NotApplicable>,
     pub skips: Vec<SkipDoc>,
 }
 
@@ -133,10 +139,10 @@ pub fn render(
     // file: they are worked out while the blueprints render.
     let side_work = || -> Result<_> {
         let own = deploy.files(&eval, &applied, &tctx, &env_ctxs, &ctx)?;
-        Ok((own, claim_controls(&exprs, &applied, &tctx)?))
+        Ok((own, claim_controls(&exprs, blueprints, &applied, &tctx)?))
     };
     let (units, side) = rayon::join(render_blueprints, side_work);
-    let (units, (deploy_files, claims)) = (units?, side?);
+    let (units, (deploy_files, (claims, unmet))) = (units?, side?);
 
     let mut files = Vec::new();
     let mut docs = BTreeMap::new();
@@ -160,6 +166,7 @@ pub fn render(
         tests.entry(id).or_default().extend(found);
     }
     let controls = collect_controls(claims, tests)?;
+    let record = controls::Record::new(&a.project.name, &a.flavor, &controls, &unmet);
 
     let mut listed: Vec<FileDoc> = files
         .iter()
@@ -205,6 +212,11 @@ pub fn render(
         content: answers::schema::json_schema().into_bytes(),
         blueprint: "stackwright".into(),
     });
+    files.push(RenderedFile {
+        path: controls::PATH.into(),
+        content: record.to_text().into_bytes(),
+        blueprint: "stackwright".into(),
+    });
 
     let mut seen = BTreeMap::new();
     for f in &files {
@@ -224,6 +236,7 @@ pub fn render(
     Ok(Plan {
         files,
         controls,
+        not_applicable: record.not_applicable,
         skips,
     })
 }
@@ -471,15 +484,39 @@ struct Claim<'a> {
     resource: String,
 }
 
+/// The claims of the applied blueprints whose `when` holds, and for every
+/// other claim of the flavour's blueprints the reason it does not hold here.
 fn claim_controls<'a>(
     tera: &Tera,
+    all: &'a [Blueprint],
     applied: &[&'a Blueprint],
     tctx: &tera::Context,
-) -> Result<Vec<Claim<'a>>> {
+) -> Result<(Vec<Claim<'a>>, Vec<controls::Unmet<'a>>)> {
     let mut claims = Vec::new();
+    let mut unmet = Vec::new();
+    for bp in all {
+        let name = &bp.manifest.name;
+        if !applied.iter().any(|a| std::ptr::eq(*a, bp)) {
+            let when = bp.manifest.when.as_deref().unwrap_or_default();
+            unmet.extend(bp.manifest.controls.iter().map(|c| controls::Unmet {
+                id: &c.id,
+                reason: format!(
+                    "the {name} blueprint is not part of this project: it applies when `{when}`"
+                ),
+            }));
+        }
+    }
     for bp in applied {
         for c in &bp.manifest.controls {
             if !eval_when(tera, bp, c.when.as_deref(), tctx)? {
+                unmet.push(controls::Unmet {
+                    id: &c.id,
+                    reason: format!(
+                        "the {} blueprint carries it only when `{}`, which these answers do not meet",
+                        bp.manifest.name,
+                        c.when.as_deref().unwrap_or_default()
+                    ),
+                });
                 continue;
             }
             let expand = |text: &str| {
@@ -493,7 +530,7 @@ fn claim_controls<'a>(
             });
         }
     }
-    Ok(claims)
+    Ok((claims, unmet))
 }
 
 /// The controls of the project from the blueprints' claims, each with the
@@ -533,8 +570,16 @@ fn collect_controls(
             prevents: cat.prevents.clone(),
             file: String::new(),
             resource: String::new(),
+            places: Vec::new(),
             tests: found,
         });
+        let place = controls::Place {
+            file: file.clone(),
+            resource: resource.trim().to_string(),
+        };
+        if !entry.places.contains(&place) {
+            entry.places.push(place);
+        }
         let sep = |s: &mut String| {
             if !s.is_empty() {
                 s.push_str("; ")

@@ -4,6 +4,7 @@
 mod answers;
 mod cdk;
 mod cli;
+mod controls;
 mod fuzz;
 mod hostile;
 mod install;

@@ -415,6 +415,7 @@ fn a_flavour_of_a_blueprint_directory_renders_only_its_own_blueprints() {
             ".stackwright/answers.schema.json",
             ".stackwright/answers.yaml",
             ".stackwright/base.json.gz",
+            ".stackwright/controls.json",
             ".stackwright/lock.yaml",
             "envs.yaml",
             "notes/dev.md",
