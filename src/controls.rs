@@ -510,6 +510,25 @@ fn options() -> textwrap::Options<'static> {
     textwrap::Options::new(WIDTH).word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
 
+/// Control characters shown as `\u{1b}`: reasons and places come from
+/// blueprint manifests, which may be anyone's (`--blueprints DIR`), and must
+/// not drive the terminal.
+fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// Text output: titles, labelled fields wrapped to [`WIDTH`] columns.
 struct Text {
     out: String,
@@ -539,7 +558,7 @@ impl Text {
     }
 
     fn para(&mut self, text: &str) {
-        for line in textwrap::wrap(text, options()) {
+        for line in textwrap::wrap(&clean(text), options()) {
             self.out.push_str(&line);
             self.out.push('\n');
         }
@@ -547,7 +566,7 @@ impl Text {
 
     fn heading(&mut self, text: &str) {
         self.blank();
-        let h = self.bold(text);
+        let h = self.bold(&clean(text));
         self.out.push_str(&h);
         self.out.push('\n');
     }
@@ -555,13 +574,14 @@ impl Text {
     /// `NET-01  VPC with DNS support…` (the title wrapped under itself).
     fn title(&mut self, id: &str, title: &str) {
         let opts = options().subsequent_indent("        ");
+        let id = clean(id);
         let first = format!("{id:<width$}", width = INDENT);
-        let text = format!("{first}{title}");
+        let text = format!("{first}{}", clean(title));
         let wrapped = textwrap::wrap(&text, opts);
         for (i, line) in wrapped.iter().enumerate() {
             if i == 0 {
                 let rest = line.get(id.len()..).unwrap_or_default();
-                self.out.push_str(&self.bold(id));
+                self.out.push_str(&self.bold(&id));
                 self.out.push_str(rest);
             } else {
                 self.out.push_str(line);
@@ -580,7 +600,7 @@ impl Text {
                 pad.clone()
             };
             let opts = options().initial_indent(&first).subsequent_indent(&pad);
-            for line in textwrap::wrap(item, opts) {
+            for line in textwrap::wrap(&clean(item), opts) {
                 self.out.push_str(line.trim_end());
                 self.out.push('\n');
             }
@@ -606,7 +626,7 @@ impl Text {
                 last = Some(&r.file);
             }
             self.out.push_str(&" ".repeat(indent));
-            self.out.push_str(&r.name);
+            self.out.push_str(&clean(&r.name));
             self.out.push('\n');
         }
     }
@@ -662,6 +682,22 @@ mod tests {
             cont.starts_with(&" ".repeat(INDENT + LABEL))
                 && !cont.starts_with(&" ".repeat(INDENT + LABEL + 1)),
             "{cont:?}"
+        );
+    }
+
+    #[test]
+    fn control_characters_from_manifests_do_not_reach_the_terminal() {
+        let mut t = Text::new(Style { color: false });
+        t.field("why not", &["applies when `\x1b[2Jx`"]);
+        t.title("NET-01", "a\x07b");
+        let text = t.finish();
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("`\\u{1b}[2Jx`") && text.contains("a\\u{7}b"),
+            "{text}"
         );
     }
 
