@@ -16,6 +16,8 @@
 #      resolved answers and the quit key
 #   8. update --wizard on a generated project, engine switched to mysql
 #      == update --set database.engine=mysql on a copy
+#   9. --plain --preset workshop as USER=alice: the project name question
+#      offers ws-alice, and Enter through everything == new --preset workshop
 #
 #   STACKWRIGHT_BIN   binary to drive (default $CARGO_TARGET_DIR/release/stackwright)
 #   E2E_KEEP=1        keep the work directory and print where it is
@@ -50,7 +52,7 @@ start() {
     tm kill-session -t e2e 2>/dev/null
     # shellcheck disable=SC2086
     tm new-session -d -s e2e ${SIZE:--x 120 -y 40} -c "$WORK/$case/run" \
-        "env STACKWRIGHT_CONFIG_DIR='$WORK/$case/cfg' '$BIN' new $*; echo \$? > '$WORK/$case/rc'; sleep 600"
+        "env STACKWRIGHT_CONFIG_DIR='$WORK/$case/cfg' ${RUN_ENV:-} '$BIN' new $*; echo \$? > '$WORK/$case/rc'; sleep 600"
     RUN=$WORK/$case
 }
 
@@ -355,6 +357,25 @@ if wait_for "step 1/8 Project"; then
     fi
 else
     bad "the update wizard did not start"
+fi
+
+echo "9. --plain --preset workshop: the project name comes from the login"
+mkdir -p "$WORK/ref-workshop/cfg"
+(cd "$WORK/ref-workshop" && USER=alice STACKWRIGHT_CONFIG_DIR="$WORK/ref-workshop/cfg" "$BIN" new --preset workshop >/dev/null 2>&1) ||
+    bad "reference run workshop failed"
+RUN_ENV="USER=alice" start workshop --plain --preset workshop
+if wait_for "Project name: ws-alice"; then
+    ok "the project name question offers ws-alice"
+    for ((i = 0; i < 80; i++)); do
+        [[ -s $RUN/rc ]] && break
+        tm send-keys -t e2e Enter
+        sleep 0.2
+    done
+    rc=$(exit_code)
+    [[ $rc == 0 ]] && ok "exit 0" || { bad "exit code $rc, wanted 0"; pane | tail -15 | sed 's/^/    | /'; }
+    same_tree "$RUN/run/ws-alice" "$WORK/ref-workshop/ws-alice" "--plain --preset workshop with every default"
+else
+    bad "the prompts did not start"
 fi
 
 echo "e2e-tui: $PASS passed, $FAIL failed"
