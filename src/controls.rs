@@ -288,7 +288,10 @@ fn control_head(t: &mut Text, c: &Control, full: bool) {
     t.field("incident", &[c.prevents.as_str()]);
     let seeds = &facts().seeds;
     let lines: Vec<String> = if c.seeds.is_empty() {
-        vec!["none: the catalog names no post-mortem for it".into()]
+        vec![match &c.origin {
+            Some(o) => format!("none; the control comes from {o}"),
+            None => "none".into(),
+        }]
     } else if full {
         c.seeds
             .iter()
@@ -332,6 +335,8 @@ struct ProjectEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     prevents: Option<&'a str>,
     seeds: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'a str>,
     applies: bool,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     places: &'a [Place],
@@ -366,6 +371,7 @@ fn entry<'a>(
         statement: cat.map(|c| c.statement.as_str()),
         prevents: cat.map(|c| c.prevents.as_str()),
         seeds: cat.map_or(&[], |c| c.seeds.as_slice()),
+        origin: cat.and_then(|c| c.origin.as_deref()),
         applies: reasons.is_empty(),
         places,
         tests,
@@ -470,6 +476,8 @@ fn list_head(t: &mut Text, e: &ProjectEntry) {
     }
     if !e.seeds.is_empty() {
         t.field("seeds", &[e.seeds.join(", ")]);
+    } else if let Some(o) = e.origin {
+        t.field("seeds", &[format!("none; the control comes from {o}")]);
     }
 }
 

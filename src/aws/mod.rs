@@ -133,6 +133,9 @@ pub struct Control {
     /// Keys of [`Facts::seeds`]: the post-mortems that describe the failure.
     #[serde(default)]
     pub seeds: Vec<String>,
+    /// Where a control no seed describes comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// A post-mortem behind some controls: its file under `shared/seeds/` and what was being built.
@@ -240,6 +243,11 @@ mod tests {
         for c in &f.controls {
             assert!(ids.insert(c.id.as_str()), "{} is listed twice", c.id);
             assert!(!c.statement.trim().is_empty(), "{}: no statement", c.id);
+            assert!(
+                !c.seeds.is_empty() || c.origin.is_some(),
+                "{}: no seed and no origin",
+                c.id
+            );
             for s in &c.seeds {
                 assert!(
                     f.seeds.contains_key(s),

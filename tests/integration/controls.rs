@@ -152,6 +152,12 @@ fn one_control_in_full_with_its_seeds_and_carriers() {
         ),
         "{out}"
     );
+    // A control no post-mortem describes says where it comes from.
+    let out = words(&stdout(&controls_in(dir.path(), &["NET-06"])));
+    assert!(
+        out.contains("seeds none; the control comes from checkov check CKV2_AWS_12"),
+        "{out}"
+    );
     let j = json(&controls_in(dir.path(), &["APP-01", "--json"]));
     assert_eq!(j["id"], "APP-01");
     assert_eq!(j["seeds"], serde_json::json!(["003", "004"]));
