@@ -501,3 +501,38 @@ fn the_workshop_fixture_is_what_the_preset_makes() {
     }
     assert_eq!(a.len(), b.len());
 }
+
+#[test]
+fn update_with_the_preset_keeps_the_projects_name() {
+    let run = Test::new()
+        .args(&[
+            "new",
+            "--defaults",
+            "--set",
+            "project.name=team-one",
+            "--out",
+            "proj",
+        ])
+        .run()
+        .success();
+    let out = assert_cmd::Command::cargo_bin("stackwright")
+        .unwrap()
+        .current_dir(run.dir.join("proj"))
+        .env("STACKWRIGHT_CONFIG_DIR", run.dir.join("config"))
+        .env("USER", "alice")
+        .args(["update", "--preset", "workshop"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored = run.read("proj/.stackwright/answers.yaml");
+    assert!(stored.contains("  name: team-one\n"), "{stored}");
+    assert!(
+        stored.contains("  nat: none\n"),
+        "the preset did not apply: {stored}"
+    );
+    assert!(!stored.contains("ws-alice"), "{stored}");
+}
