@@ -9,11 +9,13 @@
 #   5. --plain editing: Ctrl-U clears, Esc goes back one question, an
 #      overlapping VPC range is refused where it is typed, the app port is not
 #      asked without an app, the repository follows the project name, the
-#      review shows resolved ranges   == new --answers <equivalent>
+#      review shows resolved ranges and the estimated total
+#                                       == new --answers <equivalent>
 #   6. --plain, quit at the review: exit 130, nothing written
 #   7. wizard at 80x24: `?` is typed in a text field, q with unsaved edits
 #      asks (another key keeps editing, y discards), the review shows the
-#      resolved answers and the quit key
+#      resolved answers, the estimated total (as `stackwright cost` computes
+#      it), `c` its line items and assumptions, and the quit key
 #   8. update --wizard on a generated project, engine switched to mysql
 #      == update --set database.engine=mysql on a copy
 #   9. --plain --preset workshop as USER=alice: the project name question
@@ -267,6 +269,12 @@ plain_edit() {
         bad "the repository did not follow the project name"
     fi
     if pane | grep -qF "App port"; then bad "the app port was asked without an app"; else ok "no app port question without an app"; fi
+    total=$(STACKWRIGHT_CONFIG_DIR="$RUN/cfg" "$BIN" cost --answers "$WORK/plain.yaml" | awk '/^  total \(estimate/ {print $NF}')
+    if [[ -n $total ]] && pane | grep -qF "Cost          $total a month (estimate)"; then
+        ok "the plain review shows the estimated total ($total)"
+    else
+        bad "the plain review lacks the estimated total '$total'"
+    fi
     if pane | grep -qF "prod        production · VPC 10.1.0.0/16 · manual approval"; then
         ok "the review shows the resolved answers"
     else
@@ -320,6 +328,15 @@ if wait_for "step 1/8 Project"; then
     enter_until "step 8/8 Review"
     if wait_for "VPC 10.1.0.0/16 (auto)" 3 && pane | grep -qF "Answers (resolved"; then ok "the 80x24 review shows the resolved answers"; else bad "the 80x24 review lacks the resolved answers"; fi
     pane | grep -qF "ctrl-c quit, write nothing" && ok "quitting is visible at 80x24" || bad "no quit hint at 80x24"
+    # The estimate's total, as `stackwright cost` computes it for the same answers.
+    total=$(STACKWRIGHT_CONFIG_DIR="$RUN/cfg" "$BIN" cost --set project.name=payments | awk '/^  total \(estimate/ {print $NF}')
+    if [[ -n $total ]] && pane | grep -qF "Cost          $total a month (estimate)"; then ok "the 80x24 review shows the estimated total ($total)"; else bad "the 80x24 review lacks the estimated total '$total'"; fi
+    tm send-keys -t e2e c
+    if wait_for "Cost estimate (pgup/pgdn scroll; c: answers)" 3 && pane | grep -qF "Database instance hours"; then ok "c shows the cost line items"; else bad "c did not show the cost line items"; fi
+    tm send-keys -t e2e PageDown PageDown
+    if wait_for "Assumptions" 3; then ok "the line items scroll to the assumptions"; else bad "no assumptions after scrolling"; fi
+    tm send-keys -t e2e c
+    wait_for "Answers (resolved" 3 || bad "c did not go back to the answers"
     tm send-keys -t e2e q
     wait_for "Discard the unsaved answers?" 3 && tm send-keys -t e2e y
     rc=$(exit_code)

@@ -477,6 +477,11 @@ fn new(mut args: NewArgs) -> Result<()> {
             for line in ui::review_lines(&loaded.answers, a) {
                 text.push_str(&format!("  {line}\n"));
             }
+            text.push_str(&format!(
+                "  {}\n  {:14}line items and assumptions: `stackwright cost` with the same answers\n",
+                ui::cost_line(&loaded.answers),
+                ""
+            ));
             Ok(ui::prompt::Review {
                 text,
                 action: if args.dry_run {
@@ -564,9 +569,10 @@ fn generate_quiet(
     let target = target_dir(args, loaded);
     if args.dry_run {
         return Ok(format!(
-            "would write {}/ (dry run, nothing written)\n{}\n{}",
+            "would write {}/ (dry run, nothing written)\n{}\n{}\n{}",
             target.display(),
             output::tree(&files),
+            crate::inventory::text(&files, &loaded.answers, blueprints),
             cost_text(&loaded.answers)
         ));
     }

@@ -345,6 +345,211 @@ fn total_label(e: &Estimate) -> String {
     }
 }
 
+/// The estimate as the generated README shows it: every figure already
+/// formatted here, so templates print and never compute. `available` is
+/// false (with `reason`) when the region has no price table.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadmeCost {
+    pub available: bool,
+    pub reason: String,
+    pub region: String,
+    pub currency: String,
+    pub checked: String,
+    pub total: String,
+    pub total_label: String,
+    pub groups: Vec<ReadmeGroup>,
+    pub assumptions: Vec<String>,
+    pub unchecked: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadmeGroup {
+    pub name: String,
+    pub total: String,
+    /// The group's three largest line items, largest first (ties in bill order).
+    pub key_lines: Vec<ReadmeLine>,
+    pub unpriced: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadmeLine {
+    pub item: String,
+    pub quantity: String,
+    pub monthly: String,
+}
+
+/// Line items a README names per environment; `stackwright cost` has them all.
+pub const README_KEY_LINES: usize = 3;
+
+/// The README's cost section for this context, from the built-in price table.
+pub fn readme(ctx: &Context) -> ReadmeCost {
+    readme_from(estimate_with(ctx, prices()), &ctx.region.code)
+}
+
+fn readme_from(est: Result<Estimate, String>, region: &str) -> ReadmeCost {
+    let e = match est {
+        Ok(e) => e,
+        Err(reason) => {
+            return ReadmeCost {
+                available: false,
+                reason,
+                region: region.to_string(),
+                currency: String::new(),
+                checked: String::new(),
+                total: String::new(),
+                total_label: String::new(),
+                groups: Vec::new(),
+                assumptions: Vec::new(),
+                unchecked: Vec::new(),
+                sources: Vec::new(),
+            }
+        }
+    };
+    let line = |l: &Line| ReadmeLine {
+        item: l.item.clone(),
+        quantity: l.quantity.clone(),
+        monthly: l.monthly.map_or("unpriced".into(), |m| format!("${m:.2}")),
+    };
+    let groups = e
+        .groups
+        .iter()
+        .map(|g| {
+            let mut order: Vec<&Line> = g.lines.iter().collect();
+            // Unpriced first (the gap matters most), then by amount; stable.
+            order.sort_by(|a, b| {
+                let key = |l: &Line| l.monthly.unwrap_or(f64::INFINITY);
+                key(b).total_cmp(&key(a))
+            });
+            ReadmeGroup {
+                name: g.name.clone(),
+                total: format!("${:.2}", g.total),
+                key_lines: order.into_iter().take(README_KEY_LINES).map(line).collect(),
+                unpriced: g.unpriced.clone(),
+            }
+        })
+        .collect();
+    ReadmeCost {
+        available: true,
+        reason: String::new(),
+        region: e.region.clone(),
+        currency: e.currency.clone(),
+        checked: e.checked.clone(),
+        total: format!("${:.2}", e.total),
+        total_label: total_label(&e),
+        groups,
+        assumptions: e.assumptions.clone(),
+        unchecked: e.unchecked.clone(),
+        sources: e.sources.clone(),
+    }
+}
+
+/// One line: the total, then each environment's (and the pipeline's), e.g.
+/// `$503.96 a month (estimate): dev $114.68 · prod $387.28 · pipeline $2.00`.
+pub fn summary(e: &Estimate) -> String {
+    let parts: Vec<String> = e
+        .groups
+        .iter()
+        .map(|g| format!("{} ${:.2}", g.name, g.total))
+        .collect();
+    let unpriced: usize = e.groups.iter().map(|g| g.unpriced.len()).sum();
+    format!(
+        "${:.2} a month ({}): {}",
+        e.total,
+        if unpriced == 0 {
+            "estimate".to_string()
+        } else {
+            format!("estimate, without {unpriced} unpriced")
+        },
+        parts.join(" · ")
+    )
+}
+
+/// The estimate laid out for a pane `width` columns wide: each item with its
+/// amount on one line (the item cut short when the pane is narrow), its
+/// quantity under it, then the assumptions and sources wrapped.
+pub fn lines(e: &Estimate, width: usize) -> Vec<String> {
+    let width = width.max(30);
+    let row = |indent: usize, label: &str, amount: &str| {
+        let room = width.saturating_sub(indent + amount.chars().count() + 1);
+        let label: String = if label.chars().count() > room {
+            let cut: String = label.chars().take(room.saturating_sub(1)).collect();
+            format!("{cut}…")
+        } else {
+            label.to_string()
+        };
+        let pad = width.saturating_sub(indent + label.chars().count() + amount.chars().count());
+        format!("{}{label}{}{amount}", " ".repeat(indent), " ".repeat(pad))
+    };
+    let wrapped = |first: &str, rest: &str, text: &str, out: &mut Vec<String>| {
+        let mut line = first.to_string();
+        let mut empty = true;
+        let room = width.saturating_sub(rest.chars().count()).max(8);
+        let pieces = text.split_whitespace().flat_map(|w| {
+            // A word longer than a line (a URL) is cut into line-sized pieces.
+            let chars: Vec<char> = w.chars().collect();
+            chars
+                .chunks(room)
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+        });
+        for word in pieces {
+            if !empty && line.chars().count() + 1 + word.chars().count() > width {
+                out.push(std::mem::replace(&mut line, rest.to_string()));
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+            }
+            line.push_str(&word);
+            empty = false;
+        }
+        out.push(line);
+    };
+    let mut out = vec![
+        format!("Monthly estimate, {} {}", e.region, e.currency),
+        format!("prices checked {}; not a quote", e.checked),
+        String::new(),
+    ];
+    for g in &e.groups {
+        out.push(row(0, &g.name, &format!("${:.2}", g.total)));
+        for l in &g.lines {
+            let m = l.monthly.map_or("unpriced".into(), |m| format!("${m:.2}"));
+            out.push(row(2, &l.item, &m));
+            wrapped("    ", "      ", &l.quantity, &mut out);
+        }
+        for u in &g.unpriced {
+            wrapped("  not in the total: ", "    ", u, &mut out);
+        }
+        out.push(String::new());
+    }
+    out.push(row(0, &total_label(e), &format!("${:.2}", e.total)));
+    out.push(String::new());
+    out.push("Assumptions".into());
+    for a in &e.assumptions {
+        wrapped("- ", "  ", a, &mut out);
+    }
+    if !e.unchecked.is_empty() {
+        out.push(String::new());
+        wrapped(
+            "",
+            "",
+            &format!(
+                "Not re-read on {} from the AWS pricing pages: {}",
+                e.checked,
+                e.unchecked.join(", ")
+            ),
+            &mut out,
+        );
+    }
+    out.push(String::new());
+    out.push("Sources".into());
+    for u in &e.sources {
+        wrapped("- ", "  ", u, &mut out);
+    }
+    out
+}
+
 /// Plain-text table for the terminal.
 pub fn text(e: &Estimate) -> String {
     let mut s = format!(
@@ -562,6 +767,40 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 4 + 1 + 11, "{checked}");
+    }
+
+    #[test]
+    fn the_pane_layout_fits_its_width_and_keeps_every_figure() {
+        let e = est("project: {name: demo}\n");
+        for width in [40, 56, 78] {
+            // 40: narrower than any pane the wizard draws it in.
+            let out = lines(&e, width);
+            for l in &out {
+                assert!(l.chars().count() <= width, "{width}: {l:?}");
+            }
+            let all = out.join("\n");
+            for g in &e.groups {
+                assert!(all.contains(&format!("${:.2}", g.total)), "{}", g.name);
+                for l in &g.lines {
+                    assert!(all.contains(&format!("${:.2}", l.monthly.unwrap())));
+                }
+            }
+            assert!(all.contains(&format!("${:.2}", e.total)));
+            assert!(all.contains("not a quote"));
+            let flat = out.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+            assert!(
+                flat.contains("50 GB a month processed per NAT gateway"),
+                "{flat}"
+            );
+        }
+        let s = summary(&e);
+        assert!(
+            s.starts_with(&format!("${:.2} a month (estimate)", e.total)),
+            "{s}"
+        );
+        for g in &e.groups {
+            assert!(s.contains(&format!("{} ${:.2}", g.name, g.total)), "{s}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod controls;
 pub mod cost;
 pub mod error;
 pub mod flavours;
+pub mod inventory;
 pub mod output;
 pub mod ui;
 pub mod update;

@@ -88,6 +88,8 @@ pub fn render(
     let mut tctx =
         tera::Context::from_serialize(&ctx).map_err(|e| Error::blueprint("context", chain(&e)))?;
     tctx.insert("warnings", &loaded.warnings);
+    // The monthly estimate the README shows, computed once here.
+    tctx.insert("cost", &crate::cost::readme(&ctx));
     // Conditions, paths and parameter expressions are small inline templates:
     // a Tera without blueprint templates evaluates them.
     let exprs = new_tera(a, flavour);

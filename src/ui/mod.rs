@@ -23,6 +23,15 @@ pub fn resolve(a: &Answers) -> Result<Loaded> {
 /// The resolved answers, one line per topic, for the reviews of the wizard and
 /// the plain prompts. `given` are the answers before resolution, so values that
 /// were assigned (VPC ranges, the engine version) are marked `(auto)`.
+/// The review's cost line: the monthly estimate in total and per
+/// environment, or why there is none (`stackwright cost` has the line items).
+pub fn cost_line(resolved: &Answers) -> String {
+    match crate::cost::estimate(resolved) {
+        Ok(e) => format!("Cost          {}", crate::cost::summary(&e)),
+        Err(why) => format!("Cost          no estimate: {why}"),
+    }
+}
+
 pub fn review_lines(resolved: &Answers, given: &Answers) -> Vec<String> {
     use crate::answers::model::{AppKind, Engine, NatMode};
     let facts = crate::aws::facts();

@@ -5,6 +5,7 @@ mod answers;
 mod cdk;
 mod cli;
 mod controls;
+mod cost;
 mod fuzz;
 mod hostile;
 mod install;

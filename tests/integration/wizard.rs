@@ -473,6 +473,9 @@ fn snapshots_of_every_screen() {
     let mut pipeline = at(Step::Pipeline);
     press(&mut pipeline, &[k(KeyCode::Right), k(KeyCode::Right)]);
     screens.push(("pipeline-cursor", pipeline));
+    let mut cost = at(Step::Review);
+    press(&mut cost, &[k(KeyCode::Char('c'))]);
+    screens.push(("review-cost", cost));
 
     let mut count = 0;
     for (name, a) in &screens {
@@ -486,7 +489,7 @@ fn snapshots_of_every_screen() {
         assert!(tiny.contains("terminal too"), "{tiny}");
     }
     insta::assert_snapshot!("tiny-30x8", screen(&screens[0].1, 30, 8));
-    assert_eq!(count, 24);
+    assert_eq!(count, 26);
     for (w, h) in [(1, 1), (60, 16), (59, 40), (200, 15)] {
         screen(&screens[0].1, w, h);
     }
@@ -710,4 +713,50 @@ fn deferred_rendering_answers_keys_first_and_drops_stale_previews() {
     let w = run_script(&mut a, vec![k(KeyCode::Enter), k(KeyCode::Enter)]);
     let written = w.written.expect("written");
     assert_eq!(written.answers.app.kind.as_str(), "ec2");
+}
+
+#[test]
+fn the_review_shows_the_cost_estimate_and_c_shows_its_line_items() {
+    let mut a = at(Step::Review);
+    let resolved = answers::load(&Layers::default()).unwrap().answers;
+    let e = stackwright::cost::estimate(&resolved).expect("us-east-1 has prices");
+    let total = format!("${:.2}", e.total);
+    let prod = e.groups.iter().find(|g| g.name == "prod").unwrap();
+    let db = prod
+        .lines
+        .iter()
+        .find(|l| l.item.starts_with("Database instance hours"))
+        .unwrap();
+    let db_amount = format!("${:.2}", db.monthly.unwrap());
+    for (w, h) in [(120, 40), (80, 24)] {
+        let text = screen(&a, w, h);
+        assert!(text.contains(&total), "{w}x{h} total {total}:\n{text}");
+        assert!(text.contains("c cost details"), "{w}x{h}:\n{text}");
+    }
+    press(&mut a, &[k(KeyCode::Char('c'))]);
+    assert!(a.show_cost);
+    for (w, h) in [(120, 40), (80, 24)] {
+        // Line items, then (scrolled) the assumptions: every figure the
+        // estimate has is reachable with PgDn.
+        let mut seen = String::new();
+        let mut b = at(Step::Review);
+        press(&mut b, &[k(KeyCode::Char('c'))]);
+        for _ in 0..8 {
+            seen.push_str(&screen(&b, w, h));
+            press(&mut b, &[k(KeyCode::PageDown)]);
+        }
+        for needle in [
+            "Cost estimate",
+            "Database instance hours",
+            db_amount.as_str(),
+            total.as_str(),
+            "Assumptions",
+            "not a quote",
+        ] {
+            assert!(seen.contains(needle), "{w}x{h} {needle}:\n{seen}");
+        }
+    }
+    // c again: back to the files (wide) or the answers (narrow).
+    press(&mut a, &[k(KeyCode::Char('c'))]);
+    assert!(screen(&a, 80, 24).contains("Answers (resolved"));
 }

@@ -32,6 +32,7 @@ from helpers import (
 )
 
 README = (ROOT / "README.md").read_text()
+PARAMETERS = (ROOT / "docs" / "parameters.md").read_text()
 CONTROLS_DOC = (ROOT / "docs" / "controls.md").read_text()
 MAKEFILE = (ROOT / "Makefile").read_text()
 PROJECT = answers()["project"]["name"]
@@ -188,27 +189,27 @@ def test_prj_01_readme_draws_pipeline_stages_in_order_with_approvals():
     assert approvals == want
 
 
-def test_prj_01_readme_lists_every_parameter_with_each_environment_value():
+def test_prj_01_parameters_doc_lists_every_parameter_with_each_environment_value():
     problems = []
     for s in STACKS:
         declared = template(s["template"].removeprefix("templates/").removesuffix(".yaml")).get("Parameters") or {}
         if not declared:
             continue
-        heading = f"### Stack `{s['name']}` ({s['template']}, {s['scope']} scope)"
-        if heading + "\n" not in README:
-            problems.append(f"README.md has no section {heading!r}")
+        heading = f"## Stack `{s['name']}` ({s['template']}, {s['scope']} scope)"
+        if heading + "\n" not in PARAMETERS:
+            problems.append(f"docs/parameters.md has no section {heading!r}")
             continue
-        rows = {row[0].strip("`"): row for row in table_rows(section(README, heading))}
+        rows = {row[0].strip("`"): row for row in table_rows(section(PARAMETERS, heading))}
         for pname in declared:
             if pname not in rows:
-                problems.append(f"{s['name']}: parameter {pname} is not in the README")
+                problems.append(f"{s['name']}: parameter {pname} is not in docs/parameters.md")
                 continue
             labels = ["pipeline"] if s["scope"] == "pipeline" else env_names()
             for label, cell in zip(labels, rows[pname][-len(labels):]):
                 given = params(label).get(s["name"], {}).get("Parameters", {})
                 want = md(given[pname]) if pname in given else "—"
                 if cell != want:
-                    problems.append(f"{s['name']}.{pname} for {label}: README shows {cell!r}, params say {want!r}")
+                    problems.append(f"{s['name']}.{pname} for {label}: docs/parameters.md shows {cell!r}, params say {want!r}")
     assert not problems, "\n".join(problems)
 
 

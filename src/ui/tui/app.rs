@@ -123,6 +123,8 @@ pub struct App {
     pub file_row: usize,
     /// Lines the preview is scrolled from where the focused field shows (PgUp/PgDn).
     pub scroll: i32,
+    /// The review shows the cost estimate's line items and assumptions.
+    pub show_cost: bool,
     pub preview: Preview,
     /// A message for the status line (a refused move, a saved file).
     pub status: Option<String>,
@@ -171,6 +173,7 @@ impl App {
             region_row: 0,
             file_row: 0,
             scroll: 0,
+            show_cost: false,
             preview: Preview::Invalid(Vec::new()),
             status: None,
             help: false,

@@ -27,6 +27,8 @@ pub enum Action {
     Home,
     End,
     ClearInput,
+    /// On the review: the cost estimate's line items instead of the files (or the answers).
+    ToggleCost,
 }
 
 /// Where the focus is; decides which bindings apply.
@@ -81,6 +83,7 @@ macro_rules! b {
 pub const BINDINGS: &[Binding] = &[
     b!(Review, [KeyCode::Enter, NONE], "enter", Accept, "write the project", true),
     b!(Review, [KeyCode::Char('s'), NONE], "s", Save, "save answers only", true),
+    b!(Review, [KeyCode::Char('c'), NONE], "c", ToggleCost, "cost details", true),
     b!(Typing, [KeyCode::F(1), NONE], "f1", Help, "help (? types ?)", true),
     b!(Global, [KeyCode::Enter, NONE], "enter", Accept, "accept, next", true),
     b!(Global, [KeyCode::Esc, NONE], "esc", Back, "back a step", true),

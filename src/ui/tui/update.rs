@@ -145,6 +145,10 @@ fn act(app: &mut App, a: Action) {
                 app.effect = Some(Effect::Save);
             }
         }
+        Action::ToggleCost => {
+            app.show_cost = !app.show_cost;
+            app.scroll = 0;
+        }
         Action::ScrollUp => app.scroll = app.scroll.saturating_sub(10),
         Action::ScrollDown => app.scroll = app.scroll.saturating_add(10),
         Action::Backspace | Action::Delete | Action::Home | Action::End | Action::ClearInput => {

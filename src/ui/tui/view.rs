@@ -506,6 +506,13 @@ fn draw_review(frame: &mut Frame, app: &App, area: Rect) {
                 format!("{} on port {}", a.app.kind, a.app.port),
             ),
         ]);
+        if let Some(r) = resolved {
+            let cost = match crate::cost::estimate(r) {
+                Ok(e) => format!("{} · c: details", crate::cost::summary(&e)),
+                Err(why) => format!("no estimate: {why}"),
+            };
+            rows.push(("cost".into(), cost));
+        }
         let mut lines: Vec<Line> = Vec::new();
         for (k, v) in rows {
             let v = if v.is_empty() { "none".to_string() } else { v };
@@ -541,9 +548,12 @@ fn draw_review(frame: &mut Frame, app: &App, area: Rect) {
         (list, Some(preview))
     } else {
         // Narrow: the resolved answers first, then the files (no preview pane).
+        let width = right.width.saturating_sub(2) as usize;
         let lines: Vec<Line> = match app.resolved() {
-            Some(r) => crate::ui::review_lines(r, a)
-                .into_iter()
+            Some(_) if app.show_cost => cost_lines(app, width),
+            // The estimate first, so it shows without scrolling; `c` has its line items.
+            Some(r) => std::iter::once(crate::ui::cost_line(r))
+                .chain(crate::ui::review_lines(r, a))
                 .flat_map(|l| wrap_keep_indent(&l, right.width.saturating_sub(2) as usize))
                 .map(Line::raw)
                 .collect(),
@@ -561,10 +571,11 @@ fn draw_review(frame: &mut Frame, app: &App, area: Rect) {
         let [answers, list] =
             Layout::vertical([Constraint::Length(want), Constraint::Fill(1)]).areas(right);
         let overflow = lines.len().saturating_sub(want.saturating_sub(2) as usize);
-        let title = if overflow > 0 {
-            " Answers (resolved; pgup/pgdn scroll) "
-        } else {
-            " Answers (resolved) "
+        let title = match (app.show_cost, overflow > 0) {
+            (true, true) => " Cost estimate (pgup/pgdn scroll; c: answers) ",
+            (true, false) => " Cost estimate (c: answers) ",
+            (false, true) => " Answers (resolved; pgup/pgdn scroll) ",
+            (false, false) => " Answers (resolved) ",
         };
         let offset = app.scroll.clamp(0, overflow as i32) as u16;
         frame.render_widget(
@@ -615,7 +626,35 @@ fn draw_review(frame: &mut Frame, app: &App, area: Rect) {
         list,
     );
     if let Some(preview) = preview {
-        draw_preview(frame, app, preview);
+        if app.show_cost {
+            draw_cost(frame, app, preview);
+        } else {
+            draw_preview(frame, app, preview);
+        }
+    }
+}
+
+/// The cost estimate's line items, assumptions and sources, scrolled by PgUp/PgDn.
+fn draw_cost(frame: &mut Frame, app: &App, area: Rect) {
+    let block = Block::bordered().title(Line::from(" Cost estimate (pgup/pgdn scroll; c: files) "));
+    let inner = block.inner(area);
+    let lines = cost_lines(app, inner.width as usize);
+    let overflow = lines.len().saturating_sub(inner.height as usize);
+    let offset = app.scroll.clamp(0, overflow as i32) as u16;
+    frame.render_widget(Paragraph::new(lines).scroll((offset, 0)).block(block), area);
+}
+
+fn cost_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    match app.resolved().map(crate::cost::estimate) {
+        Some(Ok(e)) => crate::cost::lines(&e, width)
+            .into_iter()
+            .map(Line::raw)
+            .collect(),
+        Some(Err(why)) => vec![Line::raw(format!("No estimate: {why}"))],
+        None => vec![Line::styled(
+            "No estimate until the answers are valid",
+            fg(Color::Red),
+        )],
     }
 }
 
