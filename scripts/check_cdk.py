@@ -42,6 +42,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import matrixlib  # noqa: E402
+from matrixlib import Outcome, checkov_reports, log, output_of  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINT = ROOT / "blueprints" / "cdk" / "project"
 DEPLOY_CHECKS = ROOT / "scripts" / "deploy_checks.py"
@@ -60,7 +64,7 @@ OFFLINE_ENV = {
 
 
 @dataclass
-class Result:
+class Result(Outcome):
     fixture: str
     tsc_errors: int | None = None
     jest_passed: int | None = None
@@ -77,48 +81,17 @@ class Result:
     times: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def fail(self, title: str, detail: str = "") -> None:
-        self.problems.append((title, detail))
-
-
-def log(msg: str = "") -> None:
-    print(msg, flush=True)
-
 
 def trim(text: str, limit: int = TRIM) -> str:
-    lines = text.rstrip("\n").splitlines()
-    if len(lines) <= limit:
-        return "\n".join(lines)
-    return "\n".join(lines[:limit] + [f"... ({len(lines) - limit} more lines)"])
+    return matrixlib.trim(text, limit)
 
 
 def run(cmd, cwd=None, env=None, timeout=TIMEOUT) -> subprocess.CompletedProcess:
-    cmd = [str(c) for c in cmd]
-    try:
-        return subprocess.run(cmd, cwd=cwd, env=env, timeout=timeout, text=True, errors="replace",
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except subprocess.TimeoutExpired:
-        return subprocess.CompletedProcess(cmd, 124, "", f"timed out after {timeout}s: {' '.join(cmd)}")
-    except OSError as exc:
-        return subprocess.CompletedProcess(cmd, 127, "", f"cannot run {cmd[0]}: {exc}")
-
-
-def output_of(proc: subprocess.CompletedProcess) -> str:
-    return "\n".join(p for p in (proc.stdout.strip(), proc.stderr.strip()) if p)
+    return matrixlib.run(cmd, cwd=cwd, env=env, timeout=timeout)
 
 
 def tool(name: str) -> str:
-    beside = Path(sys.executable).parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which(name)
-    if not found:
-        sys.exit(f"check_cdk: {name} not found (run scripts/test-all, or activate the checkers venv)")
-    return found
+    return matrixlib.tool(name, "check_cdk")
 
 
 # --------------------------------------------------------------------------
@@ -159,11 +132,7 @@ def install_node_modules(cache_root: Path) -> Path:
 
 
 def timed(res: Result, name: str, fn):
-    start = time.monotonic()
-    try:
-        return fn()
-    finally:
-        res.times[name] = time.monotonic() - start
+    return matrixlib.timed(res.times, name, fn)
 
 
 def check_tsc(res: Result, out: Path, env: dict) -> None:
@@ -253,17 +222,11 @@ def checkov_all(fixtures: list["Fixture"], work: Path) -> None:
             shutil.copyfile(t, dest)
     proc = run([tool("checkov"), "--framework", "cloudformation", "-d", ".", "--compact",
                 "-o", "json", "--skip-download"], cwd=scan)
-    text = proc.stdout
-    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
-    try:
-        data = json.loads(text[start:]) if start >= 0 else None
-    except json.JSONDecodeError:
-        data = None
-    if data is None:
+    reports = checkov_reports(proc.stdout)
+    if reports is None:
         for fx in fixtures:
             fx.res.fail(f"checkov produced no JSON report (exit {proc.returncode})", output_of(proc))
         return
-    reports = data if isinstance(data, list) else [data]
     per = {fx.res.fixture: {"passed": 0, "failed": 0, "skipped": 0, "lines": []} for fx in fixtures}
     parse_errors = []
     for report in reports:

@@ -30,7 +30,6 @@ of the same environment; scripts/test-all sets that environment up.
 from __future__ import annotations
 
 import argparse
-import filecmp
 import json
 import os
 import re
@@ -43,6 +42,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from matrixlib import (PYTEST_COUNT, Outcome, checkov_reports, log, output_of, run,  # noqa: E402
+                       tree_differences)
+from matrixlib import tool as find_tool  # noqa: E402
+from matrixlib import trim as trim_lines  # noqa: E402
 
 try:
     from cfnlint.decode import decode as cfn_decode
@@ -73,7 +78,6 @@ CFN_LINT_LINE = re.compile(
 # an ARN (arn:...:secretsmanager:...:secret:name) is a resource name, not a value.
 SECRET = re.compile(r"(?i)(?<!:)(password|secret)\s*[:=]\s*['\"]?[A-Za-z0-9/+]{8,}")
 SECRET_REFERENCES = ("{{resolve:", "ManageMasterUserPassword")
-PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)")
 
 TIMEOUT_GENERATE = 120
 TIMEOUT_CFN_LINT = 900
@@ -88,7 +92,7 @@ DEPLOY_CHECKS_DEFAULT = "enforce"
 
 
 @dataclass
-class Result:
+class Result(Outcome):
     stem: str
     region: str = "?"
     envs: int = 0
@@ -105,59 +109,17 @@ class Result:
     notes: list = field(default_factory=list)  # worth a look, not a failure
     ran: set = field(default_factory=set)  # names of checks that got to run
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def fail(self, title: str, detail: str = "") -> None:
-        self.problems.append((title, detail))
-
 
 # --------------------------------------------------------------------------
 # helpers
 
 
-def log(msg: str = "") -> None:
-    print(msg, flush=True)
-
-
 def trim(text: str, limit: int = TRIM_LINES) -> str:
-    lines = text.rstrip("\n").splitlines()
-    if len(lines) <= limit:
-        return "\n".join(lines)
-    return "\n".join(lines[:limit] + [f"... ({len(lines) - limit} more lines)"])
-
-
-def run(cmd, cwd=None, timeout=None, env=None) -> subprocess.CompletedProcess:
-    """Run a command, never raising: a timeout or a missing program becomes
-    a non-zero return code with the reason in stderr."""
-    cmd = [str(c) for c in cmd]
-    try:
-        return subprocess.run(
-            cmd, cwd=cwd, env=env, timeout=timeout, text=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            errors="replace",
-        )
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        return subprocess.CompletedProcess(cmd, 124, out, f"timed out after {timeout}s: {' '.join(cmd)}")
-    except OSError as exc:
-        return subprocess.CompletedProcess(cmd, 127, "", f"cannot run {cmd[0]}: {exc}")
+    return trim_lines(text, limit)
 
 
 def tool(name: str) -> str:
-    """A program from the same environment as this interpreter, else PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    found = shutil.which(name)
-    if not found:
-        sys.exit(f"check_matrix: {name} not found (run scripts/test-all, or activate the checkers venv)")
-    return found
-
-
-def output_of(proc: subprocess.CompletedProcess) -> str:
-    return "\n".join(part for part in (proc.stdout.strip(), proc.stderr.strip()) if part)
+    return find_tool(name, "check_matrix")
 
 
 def load_region_codes() -> list[str]:
@@ -228,17 +190,6 @@ def check_repro(res: Result, stackwright: str, out: Path, work: Path, env: dict)
         res.fail("regenerating from .stackwright/answers.yaml is not byte-identical", "\n".join(diffs))
     else:
         res.repro = "ok"
-
-
-def tree_differences(a: Path, b: Path) -> list[str]:
-    def files(root: Path) -> set:
-        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() or p.is_symlink()}
-
-    fa, fb = files(a), files(b)
-    diffs = [f"only in first run: {p}" for p in sorted(fa - fb)]
-    diffs += [f"only in second run: {p}" for p in sorted(fb - fa)]
-    diffs += [f"differs: {p}" for p in sorted(fa & fb) if not filecmp.cmp(a / p, b / p, shallow=False)]
-    return diffs
 
 
 def check_cfn_lint(res: Result, templates: list[Path], region: str, cwd: Path) -> None:
@@ -364,16 +315,10 @@ def check_checkov(res: Result, scan_root: Path, subdirs: list[str], ephemeral: s
     # every subdirectory was scanned and attributes the skips.
     proc = run([tool("checkov"), "--framework", "cloudformation", "-d", ".", "--compact",
                 "-o", "json", "--skip-download"], cwd=scan_root, timeout=TIMEOUT_CHECKOV)
-    text = proc.stdout
-    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
-    try:
-        data = json.loads(text[start:]) if start >= 0 else None
-    except json.JSONDecodeError:
-        data = None
-    if data is None:
+    reports = checkov_reports(proc.stdout)
+    if reports is None:
         res.fail(f"checkov produced no JSON report (exit {proc.returncode})", output_of(proc))
         return
-    reports = data if isinstance(data, list) else [data]
     res.ran.add("checkov")
 
     per_dir = {d: {"passed": 0, "failed": 0, "skipped": 0} for d in subdirs}

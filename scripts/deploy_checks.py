@@ -409,7 +409,8 @@ def _make_dry_run(project: Path, args: list) -> list[str] | None:
         raise InputError(f"{project}: make -n {' '.join(args)} did not finish in 120 s") from exc
     if proc.returncode != 0:
         return None
-    return proc.stdout.splitlines()
+    # A recipe continued with a backslash is one command.
+    return proc.stdout.replace("\\\n", " ").splitlines()
 
 
 def _parse_deploy_commands(lines: list[str]) -> list[dict]:
@@ -430,8 +431,17 @@ def _parse_deploy_commands(lines: list[str]) -> list[dict]:
                     opts[key] = val if val else (words[i + 1] if i + 1 < len(words) and not words[i + 1].startswith("--") else "")
             template = opts.get("--template-file") or opts.get("--template-body", "").removeprefix("file://")
             path = "s3" if ("--s3-bucket" in opts or "--template-url" in opts) else "inline"
+            # `--parameter-overrides K=V K=V ...` (aws cloudformation deploy)
+            overrides = {}
+            if "--parameter-overrides" in words:
+                for w in words[words.index("--parameter-overrides") + 1:]:
+                    if w.startswith("--"):
+                        break
+                    key, sep, val = w.partition("=")
+                    if sep:
+                        overrides[key] = val
             found.append({"stack": opts.get("--stack-name"), "template": template or None, "path": path,
-                          "role": opts.get("--role-arn") or None})
+                          "role": opts.get("--role-arn") or None, "parameters": overrides})
     return found
 
 
@@ -517,16 +527,24 @@ def model_from_project(project: Path) -> Model:
     runs = []
     # The deployment bucket stack is one per account, outside every
     # environment's destroy/deploy cycle: its parameters are its defaults.
+    # A Terraform project (envs/<env> roots, no templates/): its CloudFormation
+    # is the state bucket stack in the pipeline's account (make bootstrap) and
+    # the apply role in each cross-account environment (make apply-role).
+    terraform = (project / "envs").is_dir() and not (project / "templates").is_dir()
     if "bootstrap" in targets:
         runs.append((["bootstrap"], None, PIPELINE_ACCOUNT))
-        for env in cross:
+        for env in [] if terraform else cross:
             runs.append((["bootstrap", f"ENV={env}"], None, env_account[env]))
+    if "apply-role" in targets:
+        for env in cross:
+            runs.append((["apply-role", f"ENV={env}", f"PIPELINE_ACCOUNT={PIPELINE_ACCOUNT}"], env,
+                         env_account[env]))
     if "deploy-role" in targets:
         for env in cross:
             runs.append((["deploy-role", f"ENV={env}"], env, env_account[env]))
     if "deploy-pipeline" in targets:
         runs.append((["deploy-pipeline"], "pipeline", PIPELINE_ACCOUNT))
-    for e in envs:
+    for e in envs if "deploy" in targets or not terraform else []:
         runs.append((["deploy", f"ENV={e['name']}"], e["name"], env_account[e["name"]]))
     # What `make destroy ENV=<env>` deletes is what must be re-creatable there.
     destroyed: dict[str, set] = {}
@@ -559,7 +577,8 @@ def model_from_project(project: Path) -> Model:
             role = {"arn": cmd["role"]} if cmd["role"] else None
             model.deployments.append(Deployment(
                 stack=cmd["stack"], template=template, env=env, account=account, path=cmd["path"],
-                via=f"make {' '.join(args)}", parameters=stack_params(label or "", template, account), role=role,
+                via=f"make {' '.join(args)}",
+                parameters={**stack_params(label or "", template, account), **cmd["parameters"]}, role=role,
                 ephemeral=recreated(env, cmd["stack"])))
             if env and env != "pipeline":
                 stack_env.setdefault(cmd["stack"], env)
