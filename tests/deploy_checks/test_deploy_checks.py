@@ -507,3 +507,50 @@ def test_check_matrix_fails_a_fixture_on_a_finding_unless_report(tmp_path):
         cm.check_deploy(res, project, tmp_path, mode)
         assert res.ok is ok and res.deploy["DEP-01"] == 1, (mode, res.problems, res.notes)
         assert "deploy" in res.ran
+
+
+def terraform_project(tmp_path: Path, apply_role_template: str) -> Path:
+    """A Terraform-flavour project: envs/<env> roots, the state bucket stack by
+    `make bootstrap` (a recipe continued with a backslash) and an apply-role
+    stack per cross-account environment by `make apply-role`."""
+    (tmp_path / ".stackwright").mkdir()
+    (tmp_path / ".stackwright" / "answers.yaml").write_text(yaml.safe_dump({
+        "region": REGION, "environments": [{"name": "dev", "profile": "ephemeral"},
+                                           {"name": "prod", "profile": "production", "account_id": OTHER}]}))
+    for env in ("dev", "prod"):
+        (tmp_path / "envs" / env).mkdir(parents=True)
+    (tmp_path / "bootstrap").mkdir()
+    (tmp_path / "bootstrap" / "state.yaml").write_text((FIXTURES / "reader-role.yaml").read_text())
+    (tmp_path / "bootstrap" / "apply-role.yaml").write_text((FIXTURES / apply_role_template).read_text())
+    (tmp_path / "Makefile").write_text(
+        "bootstrap: ## once\n"
+        f"\taws cloudformation deploy --region {REGION} --stack-name fx-tfstate \\\n"
+        "\t  --template-file bootstrap/state.yaml --no-fail-on-empty-changeset\n\n"
+        "apply-role: ## per environment\n"
+        f"\taws cloudformation deploy --region {REGION} --stack-name fx-$(ENV)-apply-role \\\n"
+        "\t  --template-file bootstrap/apply-role.yaml --capabilities CAPABILITY_NAMED_IAM \\\n"
+        "\t  --parameter-overrides ReaderAccount=$(PIPELINE_ACCOUNT)\n\n"
+        "plan:\n\tterraform -chdir=envs/$(ENV) plan\n\n"
+        ".PHONY: bootstrap apply-role plan\n")
+    return tmp_path
+
+
+def test_terraform_project_models_bootstrap_then_apply_role_per_cross_account_env(tmp_path):
+    m = dc.model_from_project(terraform_project(tmp_path, "trust-later-role.yaml"))
+    assert [(d.stack, d.template.name, d.env, d.account) for d in m.deployments] == [
+        ("fx-tfstate", "state.yaml", None, dc.PIPELINE_ACCOUNT),
+        ("fx-prod-apply-role", "apply-role.yaml", "prod", OTHER)]
+    assert m.deployments[1].parameters["ReaderAccount"] == dc.PIPELINE_ACCOUNT
+    assert m.notes == []
+
+
+def test_dep_03_terraform_apply_role_trusting_a_pipeline_role_arn_is_a_finding(tmp_path):
+    """The apply role in prod's account trusts a role ARN of the pipeline's account."""
+    m = dc.model_from_project(terraform_project(tmp_path, "trust-later-role.yaml"))
+    found = messages(dc.run_checks(m, {"DEP-03"}), "DEP-03")
+    assert len(found) == 1 and "fx-prod-apply-role" in found[0]
+
+
+def test_dep_03_terraform_apply_role_trusting_the_account_root_is_fine(tmp_path):
+    m = dc.model_from_project(terraform_project(tmp_path, "trust-root.yaml"))
+    assert messages(dc.run_checks(m, {"DEP-03"}), "DEP-03") == []
