@@ -27,6 +27,7 @@ variables {
   instance_class            = {{ first.db_instance_class | hcl_str }}
   multi_az                  = {{ first.multi_az }}
   deletion_protection       = {{ first.deletion_protection }}
+  final_snapshot            = {{ first.profile != "ephemeral" }}
   backup_retention_days     = {{ first.backup_retention_days }}
   log_exports               = [{% for l in database.log_exports %}{{ l | hcl_str }}{% if not loop.last %}, {% endif %}{% endfor %}]
   subnet_ids                = ["subnet-00000000000000001", "subnet-00000000000000002"]
@@ -115,6 +116,10 @@ run "test_db_05_backups_and_final_snapshot" {
 
   module {
     source = "./modules/database"
+  }
+
+  variables {
+    final_snapshot = true
   }
 
   assert {
@@ -211,6 +216,24 @@ run "test_db_09_no_statement_logging_audit_by_profile" {
     error_message = "RDS for MySQL must load the MariaDB audit plugin where audit logging is on."
   }
 {%- endif %}
+}
+
+run "test_dep_04_ephemeral_destroy_leaves_no_named_snapshot" {
+  command = plan
+
+  module {
+    source = "./modules/database"
+  }
+
+  variables {
+    final_snapshot      = false
+    deletion_protection = false
+  }
+
+  assert {
+    condition     = {{ db }}.skip_final_snapshot && {{ db }}.final_snapshot_identifier == null && !{{ db }}.deletion_protection
+    error_message = "An ephemeral environment's database must be destroyable again and again: no deletion protection and no final snapshot with a fixed name."
+  }
 }
 
 run "test_gen_06_deletion_protection_by_profile" {

@@ -50,6 +50,7 @@ module "database" {
   instance_class            = var.database.instance_class
   multi_az                  = var.database.multi_az
   deletion_protection       = var.database.deletion_protection
+  final_snapshot            = !var.ephemeral
   backup_retention_days     = var.database.backup_retention_days
   log_exports               = var.database.log_exports
   subnet_ids                = module.network.isolated_subnet_ids

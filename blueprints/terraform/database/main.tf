@@ -168,8 +168,8 @@ resource "aws_db_instance" "this" {
   publicly_accessible                   = false
   multi_az                              = var.multi_az
   deletion_protection                   = var.deletion_protection
-  skip_final_snapshot                   = false
-  final_snapshot_identifier             = "${var.name}-db-final"
+  skip_final_snapshot                   = !var.final_snapshot
+  final_snapshot_identifier             = var.final_snapshot ? "${var.name}-db-final" : null
   backup_retention_period               = var.backup_retention_days
   backup_window                         = "03:00-04:00"
   maintenance_window                    = "sun:04:30-sun:05:30"
@@ -204,8 +204,8 @@ resource "aws_rds_cluster" "this" {
   vpc_security_group_ids              = [aws_security_group.db.id]
   db_cluster_parameter_group_name     = aws_rds_cluster_parameter_group.this[0].name
   deletion_protection                 = var.deletion_protection
-  skip_final_snapshot                 = false
-  final_snapshot_identifier           = "${var.name}-db-final"
+  skip_final_snapshot                 = !var.final_snapshot
+  final_snapshot_identifier           = var.final_snapshot ? "${var.name}-db-final" : null
   backup_retention_period             = var.backup_retention_days
   preferred_backup_window             = "03:00-04:00"
   preferred_maintenance_window        = "sun:04:30-sun:05:30"

@@ -1,6 +1,6 @@
 """Database controls over modules/database, parsed offline."""
 
-from hcl_helpers import ENVS, MODULES, env_dirs, resource, tfvars, value
+from hcl_helpers import ENVS, MODULES, env_dirs, named, resource, tfvars, value
 
 DB = MODULES / "database"
 {%- if database.aurora %}
@@ -11,6 +11,8 @@ MAIN = ("aws_db_instance", "this")
 
 # Environments whose profile asks for Multi-AZ.
 MULTI_AZ = {{ "{" }}{% for e in environments %}{% if e.multi_az %}{{ e.name | json_str }}, {% endif %}{% endfor %}""}
+# Environments of the ephemeral profile (destroyed and re-created).
+EPHEMERAL = {{ "{" }}{% for e in environments %}{% if e.profile == "ephemeral" %}{{ e.name | json_str }}, {% endif %}{% endfor %}""}
 
 
 def main():
@@ -41,7 +43,9 @@ def test_db_04_multi_az_follows_the_profile():
 
 
 def test_db_05_backups_retained_with_final_snapshot():
-    assert value(main(), "skip_final_snapshot") is False
+    assert value(main(), "skip_final_snapshot") == "${!var.final_snapshot}"
+    # The parser writes HCL's null as None inside the expression.
+    assert value(main(), "final_snapshot_identifier").startswith('${var.final_snapshot ? "${var.name}-db-final" : ')
     assert value(main(), "copy_tags_to_snapshot") is True
     for env in env_dirs():
         assert tfvars(env)["database"]["backup_retention_days"] >= 7
@@ -74,3 +78,15 @@ def test_db_09_statement_logging_off():
     {%- else %}
     assert 'general_log              = "0"' in text
     {%- endif %}
+
+
+def test_dep_04_ephemeral_environments_destroy_and_recreate():
+    """Nothing with a fixed name outlives an ephemeral environment's destroy:
+    no final snapshot, no deletion protection, buckets emptied on destroy."""
+    for env in env_dirs():
+        ephemeral = env.name in EPHEMERAL
+        assert tfvars(env)["ephemeral"] is ephemeral, f"{env.name}: ephemeral must follow the profile"
+        if ephemeral:
+            assert tfvars(env)["database"]["deletion_protection"] is False, f"{env.name}: deletion protection"
+        assert value(named(env, "module")["database"], "final_snapshot") == "${!var.ephemeral}"
+        assert value(named(env, "module")["security"], "force_destroy") == "${var.ephemeral}"

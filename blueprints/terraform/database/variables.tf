@@ -96,6 +96,11 @@ variable "deletion_protection" {
   type        = bool
 }
 
+variable "final_snapshot" {
+  description = "Whether destroying the database keeps a final snapshot (DB-05). Off in ephemeral environments (DEP-04): the snapshot's fixed name would make the next destroy of a re-created environment fail."
+  type        = bool
+}
+
 variable "backup_retention_days" {
   description = "Days automated backups are kept (DB-05)."
   type        = number
