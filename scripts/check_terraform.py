@@ -386,6 +386,10 @@ def main(argv=None) -> int:
     work = Path(tempfile.mkdtemp(prefix="stackwright-tf-"))
     scan_root = work / "projects"
     scan_root.mkdir()
+    # The binary as it is now renders and replays every fixture, even when
+    # it is rebuilt while the matrix runs.
+    shutil.copy2(binary, work / "stackwright")
+    binary = work / "stackwright"
     env = terraform_env(work, mirror) if (terraform and mirror) else None
     fixtures: list[Fixture] = []
     for answers in fixtures_files:
