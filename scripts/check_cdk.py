@@ -49,6 +49,21 @@ from matrixlib import Outcome, checkov_reports, log, output_of  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINT = ROOT / "blueprints" / "cdk" / "project"
 DEPLOY_CHECKS = ROOT / "scripts" / "deploy_checks.py"
+TYPES_FILE = ROOT / "assets" / "cdk_resource_types.yaml"
+TYPES_HEADER = """\
+# The CloudFormation resource types each CDK stack synthesizes, per blueprint
+# and variant (app-<kind>, database-<engine>), over the answers fixtures.
+# scripts/handler_permissions.py reads it to add these types' handler actions
+# to assets/handler_permissions.yaml (cdk_blueprints), from which stackwright
+# renders the CDK bootstrap's CloudFormation execution policies and the
+# generated project's test/handler-permissions.json.
+#
+# scripts/check_cdk.py fails a fixture whose cdk.out holds a type not listed
+# here for its stack; `scripts/check_cdk.py --write-types` adds what it found
+# (then re-run scripts/handler_permissions.py). A type only an answers
+# combination outside the fixtures produces is caught by the generated
+# project's own DEP-02 test.
+"""
 PLACEHOLDER = "{{ project.name }}"
 CACHE_NAME = "stackwright-cdk-cache"
 TIMEOUT = 900
@@ -78,6 +93,8 @@ class Result(Outcome):
     checkov_passed: int | None = None
     checkov_skipped: int | None = None
     deploy_findings: int | None = None
+    types_unlisted: int | None = None
+    dep: dict = field(default_factory=dict)
     times: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
 
@@ -277,6 +294,68 @@ def check_deploy(res: Result, out: Path, region: str, work: Path) -> None:
     if proc.returncode == 1:
         res.fail(f"deploy checks: {res.deploy_findings if res.deploy_findings is not None else 'some'} finding(s)",
                  output_of(proc))
+
+
+def stack_key(stack: str, answers: dict) -> str:
+    """The blueprint (and variant) a synthesized stack comes from: stack names
+    are <project>-<env>-<concern> and <project>-pipeline."""
+    project = str((answers.get("project") or {}).get("name"))
+    if stack == f"{project}-pipeline":
+        return "pipeline"
+    concern = stack.rsplit("-", 1)[-1]
+    if concern == "app":
+        return f"app-{(answers.get('app') or {}).get('kind')}"
+    if concern == "database":
+        return f"database-{(answers.get('database') or {}).get('engine')}"
+    return concern
+
+
+def synthesized_types(out: Path) -> dict[str, set]:
+    """Blueprint (and variant) -> the resource types of its stacks in cdk.out."""
+    import yaml
+    answers = yaml.safe_load((out / ".stackwright" / "answers.yaml").read_text()) or {}
+    found: dict[str, set] = {}
+    for manifest in sorted((out / "cdk.out").rglob("manifest.json")):
+        arts = json.loads(manifest.read_text()).get("artifacts") or {}
+        for name, art in arts.items():
+            if art.get("type") != "aws:cloudformation:stack":
+                continue
+            props = art.get("properties") or {}
+            template = manifest.parent / props.get("templateFile", f"{name}.template.json")
+            resources = json.loads(template.read_text()).get("Resources") or {}
+            key = stack_key(props.get("stackName") or name, answers)
+            found.setdefault(key, set()).update(str(r.get("Type")) for r in resources.values())
+    return found
+
+
+def load_types() -> dict[str, list]:
+    import yaml
+    if not TYPES_FILE.is_file():
+        return {}
+    return yaml.safe_load(TYPES_FILE.read_text()) or {}
+
+
+def check_types(res: Result, out: Path, known: dict, collected: dict) -> None:
+    """Every synthesized type is listed for its stack's blueprint (or the
+    execution policies rendered from that list would miss its handler actions)."""
+    found = synthesized_types(out)
+    unlisted = []
+    for key, types in sorted(found.items()):
+        collected.setdefault(key, set()).update(types)
+        extra = sorted(types - set(known.get(key) or []))
+        if extra:
+            unlisted.append(f"{key}: {', '.join(extra)}")
+    res.types_unlisted = len(unlisted)
+    if unlisted:
+        res.fail(f"{TYPES_FILE.relative_to(ROOT)} misses {len(unlisted)} stack type list(s) "
+                 "(run with --write-types, then scripts/handler_permissions.py)", "\n".join(unlisted))
+
+
+def write_types(known: dict, collected: dict) -> None:
+    import yaml
+    merged = {k: sorted(set(known.get(k) or []) | collected.get(k, set())) for k in sorted(set(known) | set(collected))}
+    TYPES_FILE.write_text(TYPES_HEADER + yaml.safe_dump(merged, sort_keys=True, default_flow_style=False))
+    log(f"check_cdk: wrote {TYPES_FILE.relative_to(ROOT)} ({len(merged)} stack kinds)")
 
 
 @dataclass

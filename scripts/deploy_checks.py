@@ -350,13 +350,49 @@ class Model:
 
 
 VALID_PATHS = ("inline", "s3", "codepipeline")
+_POLICY_DOCS: dict = {}
+
+
+def load_policy_document(path: Path, where: str) -> dict:
+    """A managed policy document as `aws iam create-policy --policy-document`
+    takes it: literal JSON, no CloudFormation functions (an ARN written with
+    ${AWS::Partition} or ${AWS::AccountId} would be taken literally by IAM and
+    match nothing, so it is refused here)."""
+    key = str(path.resolve())
+    if key in _POLICY_DOCS:
+        return _POLICY_DOCS[key]
+    try:
+        doc = json.loads(path.read_text())
+    except OSError as exc:
+        raise InputError(f"{where}: {path}: not readable: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: not a JSON policy document: {exc.msg}") from exc
+    if not isinstance(doc, dict) or doc.get("Version") != "2012-10-17" or not doc.get("Statement"):
+        raise InputError(f"{path}: a policy document needs \"Version\": \"2012-10-17\" and a non-empty "
+                         "\"Statement\" (an IAM managed policy, not a CloudFormation template)")
+    for i, st in enumerate(as_list(doc["Statement"])):
+        if not isinstance(st, dict) or st.get("Effect") not in ("Allow", "Deny") \
+                or not ({"Action", "NotAction"} & set(st)) or not ({"Resource", "NotResource"} & set(st)):
+            raise InputError(f"{path}: Statement[{i}] needs Effect Allow or Deny, Action or NotAction, "
+                             "Resource or NotResource")
+        text = json.dumps(st)
+        m = re.search(r"\$\{AWS::[^}]*\}|\{\{[^}]*\}\}", text)
+        if m:
+            raise InputError(f"{path}: Statement[{i}] ({st.get('Sid') or 'no Sid'}) contains {m.group(0)}: "
+                             "IAM does not substitute variables in a managed policy; write the value or *")
+    _POLICY_DOCS[key] = doc
+    return doc
 
 
 def model_from_json(path: Path) -> Model:
     """{"region": R, "deployments": [{"stack", "template", "env", "account",
     "path": inline|s3|codepipeline, "via", "parameters": {}, "ephemeral": bool,
-    "role": {"stack": S, "logical_id": L} | {"arn": A}}]}; templates relative
-    to the model file; the list order is the first-deploy order."""
+    "role": {"stack": S, "logical_id": L} | {"arn": A}
+          | {"name": N, "policy_documents": [FILE, ...]}}]}; templates and
+    policy documents relative to the model file; the list order is the
+    first-deploy order. A role given by policy documents is one that no
+    modelled stack creates (the CDK bootstrap's CloudFormation execution role):
+    its managed policies as IAM stores them (JSON, {"Version", "Statement"})."""
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -384,8 +420,17 @@ def model_from_json(path: Path) -> Model:
         if not isinstance(params, dict):
             raise InputError(f"{where}.parameters: must be an object of Key: Value")
         role = d.get("role")
-        if role is not None and not (isinstance(role, dict) and ("arn" in role or "logical_id" in role)):
-            raise InputError(f"{where}.role: must be {{\"stack\": S, \"logical_id\": L}} or {{\"arn\": A}}")
+        if role is not None and not (isinstance(role, dict) and ("arn" in role or "logical_id" in role
+                                                                 or "policy_documents" in role)):
+            raise InputError(f"{where}.role: must be {{\"stack\": S, \"logical_id\": L}}, {{\"arn\": A}} or "
+                             f"{{\"name\": N, \"policy_documents\": [FILE, ...]}}")
+        if isinstance(role, dict) and "policy_documents" in role:
+            docs = role["policy_documents"]
+            if not isinstance(docs, list) or not docs or not all(isinstance(x, str) for x in docs):
+                raise InputError(f"{where}.role.policy_documents: a non-empty list of policy document files is required")
+            role = dict(role, policy_documents=[str((path.parent / x).resolve()) for x in docs])
+            for x in role["policy_documents"]:
+                load_policy_document(Path(x), f"{where}.role.policy_documents")
         out.append(Deployment(stack=d["stack"], template=template, env=d.get("env"),
                               account=str(d.get("account") or PIPELINE_ACCOUNT), path=p,
                               via=str(d.get("via") or "model"), parameters={k: v for k, v in params.items()},
@@ -687,11 +732,18 @@ def _cdk_stacks(assembly: Path, label: str | None, default_account: str) -> list
     return out
 
 
-def model_from_cdk(out_dir: Path, region: str, ephemeral: list, account: str, stage_path: str) -> Model:
+CDK_EXEC_ROLE = "cdk-<qualifier>-cfn-exec-role-<account>-<region>"
+
+
+def model_from_cdk(out_dir: Path, region: str, ephemeral: list, account: str, stage_path: str,
+                   execution_policies: list | None = None) -> Model:
     """cdk.out: `cdk deploy` uploads every template to the bootstrap bucket
     (path s3); stacks of stage assemblies (CDK Pipelines) are deployed by
-    CodePipeline actions when --stage-path codepipeline. The CDK bootstrap's
-    execution role is not in cdk.out: DEP-02 has no role to check here."""
+    CodePipeline actions when --stage-path codepipeline. Every stack deploys
+    with the CloudFormation execution role of its account's bootstrap, which is
+    not in cdk.out: `execution_policies` are the managed policy documents given
+    to `cdk bootstrap --cloudformation-execution-policies` (the same in every
+    account); without them DEP-02 has no role to check."""
     if not out_dir.is_dir():
         raise InputError(f"{out_dir}: not a directory (give the cdk.out folder)")
     order = _cdk_stacks(out_dir, None, account)
@@ -702,13 +754,20 @@ def model_from_cdk(out_dir: Path, region: str, ephemeral: list, account: str, st
     if unknown:
         raise InputError(f"--ephemeral {', '.join(unknown)}: not a stage of {out_dir}; stages: "
                          f"{', '.join(sorted(stages)) or 'none'}")
+    role = None
+    if execution_policies:
+        docs = [Path(x).resolve() for x in execution_policies]
+        for x in docs:
+            load_policy_document(x, "--execution-policy")
+        role = {"name": CDK_EXEC_ROLE, "policy_documents": [str(x) for x in docs]}
     deps = [Deployment(stack=s, template=t, env=stage or "app", account=a,
                        path=stage_path if stage else "s3",
                        via=f"CDK stage {stage}" if stage else "cdk deploy",
-                       ephemeral=bool(stage and stage in ephemeral))
+                       role=role, ephemeral=bool(stage and stage in ephemeral))
             for s, t, a, stage in order if t.is_file()]
-    return Model(region=region, root=out_dir, deployments=deps,
-                 notes=["DEP-02: CDK stacks deploy with the bootstrap's execution role, which is not in cdk.out"])
+    notes = [] if role else ["DEP-02: CDK stacks deploy with the bootstrap's execution role, which is not in "
+                             "cdk.out; give its policies with --execution-policy FILE to check it"]
+    return Model(region=region, root=out_dir, deployments=deps, notes=notes)
 
 
 # --------------------------------------------------------------------------
@@ -848,6 +907,31 @@ class RolePolicies:
             if bv in ("missing", "denied"):
                 return "missing", "not allowed by the permissions boundary"
         return verdict, detail
+
+
+class DocumentRole:
+    """A role that no modelled stack creates, given by its managed policy
+    documents (the CDK bootstrap's CloudFormation execution role)."""
+
+    def __init__(self, model: Model, role: dict):
+        self.region = model.region
+        self.name = str(role.get("name") or "execution role")
+        self.statements = []
+        self.boundary = None
+        self.unresolved: list = []
+        self.files = [Path(x) for x in role["policy_documents"]]
+        for f in self.files:
+            for st in _statements(load_policy_document(f, "policy document")):
+                self.statements.append((f.name, st))
+
+    def where(self) -> str:
+        parents = {str(f.parent) for f in self.files}
+        if len(parents) == 1:
+            return f"{parents.pop()}/{{{','.join(f.name for f in self.files)}}}"
+        return ", ".join(str(f) for f in self.files)
+
+    def decide(self, action: str, needs_star: bool = False) -> tuple[str, str]:
+        return _evaluate(self.statements, action, self.region, needs_star)
 
 
 def _statements(doc):
@@ -1073,12 +1157,16 @@ def check_handler_permissions(model: Model, report: Report) -> None:
         if not d.role:
             caller += 1
             continue
-        owner, lid, problem = _find_role(model, d)
-        if owner is None:
-            report.add("DEP-02", str(d.template), f"{d.via} (stack {d.stack}) deploys with {problem}")
-            continue
-        key = (owner.stack, lid)
-        per = work.setdefault(key, {"owner": owner, "lid": lid, "types": {}})
+        if "policy_documents" in d.role:
+            key = ("", d.role.get("name") or "execution role", tuple(d.role["policy_documents"]))
+            per = work.setdefault(key, {"role": d.role, "types": {}, "tokens": {}})
+        else:
+            owner, lid, problem = _find_role(model, d)
+            if owner is None:
+                report.add("DEP-02", str(d.template), f"{d.via} (stack {d.stack}) deploys with {problem}")
+                continue
+            key = (owner.stack, lid, ())
+            per = work.setdefault(key, {"owner": owner, "lid": lid, "types": {}, "tokens": {}})
         t = Template.load(d.template)
         r = model.resolver(d)
         for rid, res in t.resources.items():
@@ -1086,14 +1174,32 @@ def check_handler_permissions(model: Model, report: Report) -> None:
                 continue
             rtype = str(res.get("Type"))
             per["types"].setdefault(rtype, []).append(f"{d.template.name}:{rid}")
-    for (stack, lid), per in sorted(work.items()):
-        policies = RolePolicies(model, per["owner"], lid)
-        where = policies.template.where(lid)
+            if is_custom_resource(rtype):
+                per["tokens"].setdefault(rtype, set()).add(
+                    service_token_kind((res.get("Properties") or {}).get("ServiceToken"), t, r))
+    for (stack, lid, _docs), per in sorted(work.items()):
+        if "role" in per:
+            policies = DocumentRole(model, per["role"])
+            where = policies.where()
+            lid, stack = policies.name, "bootstrap"
+            label = f"execution role {lid} (its {len(policies.files)} policy document(s))"
+        else:
+            policies = RolePolicies(model, per["owner"], lid)
+            where = policies.template.where(lid)
+            label = f"execution role {lid} (stack {stack})"
         roles_checked.add((stack, lid))
         for note in policies.unresolved:
             report.notes.append(f"DEP-02 {where}: role {lid}: cannot read {note}; its permissions are not counted")
         for rtype, users in sorted(per["types"].items()):
-            actions, why = handler_permissions(model.region, rtype)
+            if is_custom_resource(rtype):
+                actions, why = custom_resource_permissions(per["tokens"].get(rtype, set())), ""
+                if not actions:
+                    unmodelled.add(rtype)
+                    report.notes.append(f"DEP-02 {rtype}: its ServiceToken is neither a Lambda function nor an "
+                                        f"SNS topic this check can read; not checked ({users[0]})")
+                    continue
+            else:
+                actions, why = handler_permissions(model.region, rtype)
             if actions is None:
                 unmodelled.add(rtype)
                 report.notes.append(f"DEP-02 {rtype}: {why}; not checked ({users[0]})")
@@ -1119,7 +1225,7 @@ def check_handler_permissions(model: Model, report: Report) -> None:
             if lacking:
                 missing_actions += len(lacking)
                 report.add("DEP-02", where,
-                           f"execution role {lid} (stack {stack}) is not allowed {len(lacking)} of the "
+                           f"{label} is not allowed {len(lacking)} of the "
                            f"{len(actions)} handler actions of {rtype} (deployed as {users[0]}"
                            f"{f' and {len(users) - 1} more' if len(users) > 1 else ''}): {', '.join(lacking)}")
     fig["roles"] = len(roles_checked)
@@ -1129,6 +1235,40 @@ def check_handler_permissions(model: Model, report: Report) -> None:
     fig["actions_unknown_to_iam"] = not_in_iam
     fig["types_without_handlers"] = sorted(unmodelled)
     fig["deployments_with_caller_credentials"] = caller
+
+
+def is_custom_resource(rtype: str) -> bool:
+    return rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource"
+
+
+def service_token_kind(token, template: Template, resolver: Resolver) -> str:
+    """lambda | sns | unknown: what CloudFormation calls for a custom resource."""
+    kinds = {"AWS::Lambda::Function": "lambda", "AWS::Lambda::Alias": "lambda", "AWS::Lambda::Version": "lambda",
+             "AWS::SNS::Topic": "sns"}
+    if isinstance(token, dict) and len(token) == 1 and ("Fn::GetAtt" in token or "Ref" in token):
+        ref = token.get("Fn::GetAtt", token.get("Ref"))
+        target = ref[0] if isinstance(ref, list) and ref else str(ref).split(".")[0]
+        res = template.resources.get(target)
+        if isinstance(res, dict):
+            return kinds.get(str(res.get("Type")), "unknown")
+    text = str(resolver.value(token))
+    if re.match(r"arn:[^:]*:lambda:", text):
+        return "lambda"
+    if re.match(r"arn:[^:]*:sns:", text):
+        return "sns"
+    return "unknown"
+
+
+def custom_resource_permissions(kinds: set) -> list:
+    """CloudFormation invokes a custom resource's provider with the execution
+    role's credentials (create, update, delete): lambda:InvokeFunction on the
+    ServiceToken function, or sns:Publish to the ServiceToken topic."""
+    out = []
+    if "lambda" in kinds:
+        out.append("lambda:InvokeFunction")
+    if "sns" in kinds:
+        out.append("sns:Publish")
+    return out
 
 
 # --- DEP-03 ---------------------------------------------------------------
@@ -1469,6 +1609,10 @@ def main(argv=None) -> int:
     c.add_argument("--ephemeral", action="append", default=[], metavar="STAGE",
                    help="a stage (nested assembly display name, e.g. Dev) that is destroyed and re-created "
                         "(DEP-04 applies); repeatable")
+    c.add_argument("--execution-policy", action="append", default=[], metavar="FILE", type=Path,
+                   help="a managed policy document (JSON) of the bootstrap's CloudFormation execution role "
+                        "(cdk bootstrap --cloudformation-execution-policies); repeatable; DEP-02 checks "
+                        "every stack against their union")
     c.add_argument("--stage-path", choices=("s3", "codepipeline"), default="s3",
                    help="how stage stacks are deployed: cdk deploy through S3, or CodePipeline "
                         "CloudFormation actions (CDK Pipelines)")
@@ -1484,7 +1628,8 @@ def main(argv=None) -> int:
         elif args.mode == "model":
             model = model_from_json(args.file)
         else:
-            model = model_from_cdk(args.dir, args.region, args.ephemeral, args.account, args.stage_path)
+            model = model_from_cdk(args.dir, args.region, args.ephemeral, args.account, args.stage_path,
+                                   args.execution_policy)
         report = run_checks(model, set(args.only or []))
     except InputError as exc:
         print(f"deploy_checks: {exc}", file=sys.stderr)

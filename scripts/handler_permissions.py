@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write assets/handler_permissions.yaml: the IAM actions CloudFormation's
 resource handlers call, for every resource type the CloudFormation blueprints
-deploy, taken from the registry schemas that cfn-lint ships as data.
+deploy and the CDK stacks synthesize (assets/cdk_resource_types.yaml), taken from the registry schemas that cfn-lint ships as data.
 
     python3 scripts/handler_permissions.py            # (re)write the asset
     python3 scripts/handler_permissions.py --check    # exit 1 if it is stale
@@ -45,6 +45,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 ASSET = ROOT / "assets" / "handler_permissions.yaml"
 BLUEPRINTS = ROOT / "blueprints" / "cloudformation"
+CDK_TYPES = ROOT / "assets" / "cdk_resource_types.yaml"
 HANDLERS = ("create", "read", "update", "delete")
 TYPE_LINE = re.compile(r"^\s*Type:\s*[\"']?(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)[\"']?\s*(#.*)?$", re.M)
 
@@ -69,6 +70,15 @@ def blueprint_types() -> dict[str, list[str]]:
         if found:
             out[bp.name] = sorted(found)
     return out
+
+
+def cdk_types() -> dict[str, list[str]]:
+    """CDK blueprint (and variant) -> the types its stacks synthesize
+    (assets/cdk_resource_types.yaml, kept current by scripts/check_cdk.py)."""
+    if not CDK_TYPES.is_file():
+        return {}
+    data = yaml.safe_load(CDK_TYPES.read_text()) or {}
+    return {str(k): sorted(str(t) for t in v) for k, v in sorted(data.items())}
 
 
 def regions() -> list[str]:
@@ -130,7 +140,9 @@ def build() -> dict:
     table = iam_table(cfnlint_dir)
 
     per_blueprint = blueprint_types()
-    all_types = sorted({t for ts in per_blueprint.values() for t in ts})
+    per_cdk = cdk_types()
+    all_types = sorted({t for ts in [*per_blueprint.values(), *per_cdk.values()] for t in ts
+                        if t.startswith("AWS::")})
     types, unlisted, ungrantable, no_handlers = {}, {}, {}, []
     for rtype in all_types:
         actions: dict[str, str] = {}
@@ -165,6 +177,7 @@ def build() -> dict:
         "schema_date": schema_date,
         "regions": len(regions()),
         "blueprints": per_blueprint,
+        "cdk_blueprints": per_cdk,
         "types": types,
         "not_in_iam_table": unlisted,
         "ungrantable": ungrantable,
@@ -197,6 +210,10 @@ HEADER = """\
 # `blueprints` lists the types each blueprint's templates declare, in every
 # branch of their conditions; stackwright renders each environment's
 # CloudFormation execution policies from the types of the blueprints it deploys.
+# `cdk_blueprints` lists the types each CDK stack synthesizes
+# (assets/cdk_resource_types.yaml; Custom:: types have no handler list: the
+# execution role invokes their provider function); stackwright renders the CDK
+# bootstrap's execution policies and the project's handler table from them.
 """
 
 

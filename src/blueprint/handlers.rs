@@ -23,13 +23,16 @@ use tera::{Kwargs, State, TeraResult, Value};
 #[derive(Debug, Deserialize)]
 struct Asset {
     /// The cfn-lint version whose schemas the handler lists come from.
-    #[cfg_attr(not(test), allow(dead_code))]
     cfn_lint: String,
     blueprints: BTreeMap<String, Vec<String>>,
+    /// The types each CDK stack synthesizes, per blueprint and variant
+    /// (`app-ec2`, `database-postgres`, ...), from assets/cdk_resource_types.yaml.
+    #[serde(default)]
+    cdk_blueprints: BTreeMap<String, Vec<String>>,
     types: BTreeMap<String, TypeActions>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 struct TypeActions {
     scoped: Vec<String>,
     unscoped: Vec<String>,
@@ -103,20 +106,52 @@ fn sid_part(service: &str) -> String {
         .collect()
 }
 
-/// The packed policies for the resource types of `blueprints`, without `exclude`.
-pub fn policies(blueprints: &str, exclude: &str) -> Result<Vec<Vec<Statement>>, String> {
+/// The resource types of `blueprints`: CloudFormation blueprint names, or
+/// `cdk/<blueprint>[-<variant>]` for the types a CDK stack synthesizes.
+fn declared_types(blueprints: &str) -> Result<BTreeSet<&'static str>, String> {
     let data = asset();
-    let excluded: BTreeSet<String> = words(exclude).map(str::to_ascii_lowercase).collect();
     let mut types = BTreeSet::new();
     for bp in words(blueprints) {
-        let declared = data.blueprints.get(bp).ok_or_else(|| {
+        let (table, name, known) = match bp.strip_prefix("cdk/") {
+            Some(rest) => (&data.cdk_blueprints, rest, "cdk/"),
+            None => (&data.blueprints, bp, ""),
+        };
+        let declared = table.get(name).ok_or_else(|| {
             format!(
                 "blueprint `{bp}` is not in assets/handler_permissions.yaml (known: {}); re-run scripts/handler_permissions.py",
-                data.blueprints.keys().cloned().collect::<Vec<_>>().join(", ")
+                table
+                    .keys()
+                    .map(|k| format!("{known}{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })?;
         types.extend(declared.iter().map(String::as_str));
     }
+    Ok(types)
+}
+
+/// The handler actions of every resource type of `blueprints` (those with a
+/// handler list), for a generated project to check its own policies with.
+pub fn table(blueprints: &str) -> Result<BTreeMap<String, serde_json::Value>, String> {
+    let data = asset();
+    let mut out = BTreeMap::new();
+    for t in declared_types(blueprints)? {
+        if let Some(acts) = data.types.get(t) {
+            out.insert(
+                t.to_string(),
+                serde_json::json!({ "scoped": acts.scoped, "unscoped": acts.unscoped }),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The packed policies for the resource types of `blueprints`, without `exclude`.
+pub fn policies(blueprints: &str, exclude: &str) -> Result<Vec<Vec<Statement>>, String> {
+    let data = asset();
+    let excluded: BTreeSet<String> = words(exclude).map(str::to_ascii_lowercase).collect();
+    let types = declared_types(blueprints)?;
     // (service, scoped) -> lower-case action -> action as written
     let mut groups: BTreeMap<(String, bool), BTreeMap<String, String>> = BTreeMap::new();
     for t in types {
@@ -204,6 +239,23 @@ pub fn register(tera: &mut tera::Tera) {
             policies(blueprints, exclude.unwrap_or(""))
                 .map(|p| Value::from_serializable(&p))
                 .map_err(tera::Error::message)
+        },
+    );
+    // The handler table of `blueprints` as pretty JSON, for a generated project's tests.
+    tera.register_function(
+        "handler_table_json",
+        |kwargs: Kwargs, _: &State| -> TeraResult<String> {
+            let blueprints: &str = kwargs.must_get("blueprints")?;
+            let types = table(blueprints).map_err(tera::Error::message)?;
+            let doc = serde_json::json!({
+                "source": format!(
+                    "assets/handler_permissions.yaml: handlers.create/read/update/delete.permissions of the registry schemas cfn-lint {} ships",
+                    asset().cfn_lint
+                ),
+                "cfn_lint": asset().cfn_lint,
+                "types": types,
+            });
+            serde_json::to_string_pretty(&doc).map_err(|e| tera::Error::message(e.to_string()))
         },
     );
 }

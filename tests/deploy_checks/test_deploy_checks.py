@@ -554,3 +554,103 @@ def test_dep_03_terraform_apply_role_trusting_a_pipeline_role_arn_is_a_finding(t
 def test_dep_03_terraform_apply_role_trusting_the_account_root_is_fine(tmp_path):
     m = dc.model_from_project(terraform_project(tmp_path, "trust-root.yaml"))
     assert messages(dc.run_checks(m, {"DEP-03"}), "DEP-03") == []
+
+# ------------------------------------------------- DEP-02 on CDK output (bootstrap)
+
+
+def cdk_out_with(tmp_path: Path, resources: dict) -> Path:
+    out = tmp_path / "cdk.out"
+    out.mkdir(exist_ok=True)
+    (out / "App.template.json").write_text(json.dumps({"Resources": resources}))
+    (out / "manifest.json").write_text(json.dumps({"artifacts": {
+        "App": {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/unknown-region",
+                "properties": {"templateFile": "App.template.json", "stackName": "fx-dev-app"}}}}))
+    return out
+
+
+def policy_file(tmp_path: Path, name: str, statements: list) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    return path
+
+
+METRIC_FILTER = {"Filter": {"Type": "AWS::Logs::MetricFilter", "Properties": {
+    "LogGroupName": "fx", "FilterPattern": "x",
+    "MetricTransformations": [{"MetricName": "m", "MetricNamespace": "n", "MetricValue": "1"}]}}}
+
+
+def test_dep_02_cdk_bootstrap_execution_policy_missing_a_handler_action_is_a_finding(tmp_path):
+    """The bootstrap's execution role is given by its managed policy documents (not a
+    template); a planted missing action is found, the complete policy is clean."""
+    out = cdk_out_with(tmp_path, METRIC_FILTER)
+    actions = dc.handler_permissions(REGION, "AWS::Logs::MetricFilter")[0]
+    planted = [a for a in actions if a != "logs:DescribeMetricFilters"]
+    part1 = policy_file(tmp_path, "execution-policy-access.json", [
+        {"Sid": "Deny", "Effect": "Deny", "Action": "iam:PassRole", "Resource": "arn:aws:iam::*:role/cdk-*"}])
+    part2 = policy_file(tmp_path, "execution-policy-handlers-1.json", [
+        {"Sid": "Logs", "Effect": "Allow", "Action": planted, "Resource": "arn:aws:logs:eu-west-1:*:log-group:fx-*"}])
+    m = dc.model_from_cdk(out, REGION, [], dc.PIPELINE_ACCOUNT, "s3", [part1, part2])
+    report = dc.run_checks(m, {"DEP-02"})
+    found = messages(report, "DEP-02")
+    assert len(found) == 1 and "logs:DescribeMetricFilters" in found[0] and "AWS::Logs::MetricFilter" in found[0]
+    assert "cdk-<qualifier>-cfn-exec-role" in found[0]
+    assert report.figures["DEP-02"]["roles"] == 1 and report.figures["DEP-02"]["actions_missing"] == 1
+    policy_file(tmp_path, "execution-policy-handlers-1.json", [
+        {"Sid": "Logs", "Effect": "Allow", "Action": actions, "Resource": "arn:aws:logs:eu-west-1:*:log-group:fx-*"}])
+    dc._POLICY_DOCS.clear()
+    m = dc.model_from_cdk(out, REGION, [], dc.PIPELINE_ACCOUNT, "s3", [part1, part2])
+    assert messages(dc.run_checks(m, {"DEP-02"}), "DEP-02") == []
+    # Without the policies there is no role to check, and a note says how to give it.
+    m = dc.model_from_cdk(out, REGION, [], dc.PIPELINE_ACCOUNT, "s3")
+    report = dc.run_checks(m, {"DEP-02"})
+    assert report.figures["DEP-02"]["roles"] == 0 and any("--execution-policy" in n for n in report.notes)
+
+
+def test_dep_02_cdk_custom_resource_needs_invoke_on_its_provider(tmp_path):
+    """CloudFormation invokes a custom resource's Lambda with the execution role."""
+    out = cdk_out_with(tmp_path, {
+        "Provider": {"Type": "AWS::Lambda::Function", "Properties": {"Role": "r", "Code": {"ZipFile": "x"}}},
+        "Restrict": {"Type": "Custom::VpcRestrictDefaultSG",
+                     "Properties": {"ServiceToken": {"Fn::GetAtt": ["Provider", "Arn"]}}}})
+    lam = dc.handler_permissions(REGION, "AWS::Lambda::Function")[0]
+    ok = [a for a in lam if dc.iam_action_kind(a) != "unknown"]
+    star = {"Sid": "Star", "Effect": "Allow", "Action": [a for a in ok if dc.iam_action_kind(a) == "unscoped"],
+            "Resource": "*"}
+    scoped = {"Sid": "Fn", "Effect": "Allow", "Action": [a for a in ok if dc.iam_action_kind(a) == "scoped"],
+              "Resource": "*"}
+    doc = policy_file(tmp_path, "p.json", [star, scoped])
+    found = messages(dc.run_checks(dc.model_from_cdk(out, REGION, [], dc.PIPELINE_ACCOUNT, "s3", [doc]), {"DEP-02"}),
+                     "DEP-02")
+    assert len(found) == 1 and "Custom::VpcRestrictDefaultSG" in found[0] and "lambda:InvokeFunction" in found[0]
+    invoke = {"Sid": "Invoke", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+              "Resource": "arn:aws:lambda:eu-west-1:*:function:fx-*"}
+    doc = policy_file(tmp_path, "q.json", [star, scoped, invoke])
+    assert not messages(dc.run_checks(dc.model_from_cdk(out, REGION, [], dc.PIPELINE_ACCOUNT, "s3", [doc]),
+                                      {"DEP-02"}), "DEP-02")
+
+
+def test_dep_02_execution_policy_document_is_checked_as_iam_stores_it(tmp_path):
+    """A managed policy takes no CloudFormation variables: an ARN with ${AWS::AccountId}
+    would match nothing in IAM, so the document is refused with file and statement."""
+    bad = policy_file(tmp_path, "bad.json", [{"Sid": "Logs", "Effect": "Allow", "Action": "logs:*",
+                                              "Resource": "arn:aws:logs:*:${AWS::AccountId}:*"}])
+    with pytest.raises(dc.InputError, match=r"bad.json: Statement\[0\] \(Logs\) contains \$\{AWS::AccountId\}"):
+        dc.load_policy_document(bad, "--execution-policy")
+    template = tmp_path / "template.json"
+    template.write_text(json.dumps({"Resources": {}}))
+    with pytest.raises(dc.InputError, match="not a CloudFormation template"):
+        dc.load_policy_document(template, "--execution-policy")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"Version": "2012-10-17",\n "Statement": [}')
+    with pytest.raises(dc.InputError, match=r"broken.json:2: not a JSON policy document"):
+        dc.load_policy_document(broken, "--execution-policy")
+
+
+def test_cli_cdk_execution_policy_flag(tmp_path):
+    out = cdk_out_with(tmp_path, METRIC_FILTER)
+    doc = policy_file(tmp_path, "p.json", [{"Sid": "Put", "Effect": "Allow", "Action": "logs:PutMetricFilter",
+                                            "Resource": "*"}])
+    proc = cli("cdk", out, "--region", REGION, "--only", "DEP-02", "--execution-policy", doc)
+    assert proc.returncode == 1 and "logs:DescribeMetricFilters" in proc.stdout, proc.stdout + proc.stderr
+    proc = cli("cdk", out, "--region", REGION, "--only", "DEP-02", "--execution-policy", tmp_path / "nope.json")
+    assert proc.returncode == 2 and "nope.json" in proc.stderr
