@@ -14,6 +14,7 @@ const ASSETS: &[&str] = &[
     "endpoints",
     "controls",
     "handler_permissions",
+    "condition_keys",
     "prices",
 ];
 

@@ -229,6 +229,34 @@ pub fn policies(blueprints: &str, exclude: &str) -> Result<Vec<Vec<Statement>>, 
     Ok(out)
 }
 
+/// The rows of `assets/condition_keys.yaml` (which condition keys a service
+/// principal sends, per policy context, with the documenting page) as pretty
+/// JSON, for a generated project's DEP-05 test.
+pub fn condition_keys_json() -> Result<String, String> {
+    let json = include_str!(concat!(env!("OUT_DIR"), "/condition_keys.json"));
+    let data: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| format!("built-in assets/condition_keys.yaml is invalid: {e}"))?;
+    let rows = data
+        .get("rows")
+        .and_then(|r| r.as_array())
+        .ok_or("assets/condition_keys.yaml has no rows")?;
+    let rows: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "principal": r.get("principal"),
+                "context": r.get("context"),
+                "sends": r.get("sends"),
+                "source": r.get("source"),
+                "checked": r.get("checked").map(|c| c.to_string().trim_matches('"').to_string()),
+                "verified": r.get("verified").and_then(|v| v.as_bool()).unwrap_or(false),
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({ "source": "assets/condition_keys.yaml", "rows": rows });
+    serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
+}
+
 /// Registers `handler_policies` with a Tera instance.
 pub fn register(tera: &mut tera::Tera) {
     tera.register_function(
@@ -241,13 +269,25 @@ pub fn register(tera: &mut tera::Tera) {
                 .map_err(tera::Error::message)
         },
     );
+    tera.register_function(
+        "condition_keys_json",
+        |_: Kwargs, _: &State| -> TeraResult<String> {
+            condition_keys_json().map_err(tera::Error::message)
+        },
+    );
     // The handler table of `blueprints` as pretty JSON, for a generated project's tests.
     tera.register_function(
         "handler_table_json",
         |kwargs: Kwargs, _: &State| -> TeraResult<String> {
             let blueprints: &str = kwargs.must_get("blueprints")?;
             let types = table(blueprints).map_err(tera::Error::message)?;
+            let declared = declared_types(blueprints).map_err(tera::Error::message)?;
+            let without: Vec<&str> = declared
+                .into_iter()
+                .filter(|t| !types.contains_key(*t))
+                .collect();
             let doc = serde_json::json!({
+                "without_handlers": without,
                 "source": format!(
                     "assets/handler_permissions.yaml: handlers.create/read/update/delete.permissions of the registry schemas cfn-lint {} ships",
                     asset().cfn_lint

@@ -919,3 +919,218 @@ test('test_dep_04_ephemeral_environments_keep_no_named_resource', () => {
     }
   });
 });
+
+// DEP-02: the bootstrap's CloudFormation execution policies (bootstrap/*.json,
+// passed to `cdk bootstrap --cloudformation-execution-policies`) allow every
+// action the resource handlers call for every resource type the app
+// synthesizes. The handler lists are the registry schemas' (cfn-lint's data),
+// rendered by stackwright into test/handler-permissions.json.
+interface HandlerTable {
+  readonly cfn_lint: string;
+  readonly types: Record<string, { readonly scoped: string[]; readonly unscoped: string[] }>;
+  readonly without_handlers: string[];
+}
+const readJson = (p: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', p), 'utf8'));
+const glob = (pattern: string, value: string) =>
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(value);
+// Actions whose resources live under another service's ARN namespace.
+const ARN_ALIASES: Record<string, string[]> = { 'codestar-connections': ['codeconnections'], codeconnections: ['codestar-connections'] };
+
+/** Whether the policy statements allow `action`: an Allow whose Action (or NotAction) matches and whose
+ * Resource is "*" or an ARN of the action's service (only "*" for actions without resource-level
+ * permissions), and no Deny on "*". Conditions count as satisfiable. */
+function allows(policy: Json[], action: string, needsStar: boolean): boolean {
+  const service = action.split(':')[0].toLowerCase();
+  const actionMatches = (s: Json) =>
+    s.Action !== undefined ? asArray<string>(s.Action).some((a) => glob(a, action)) : !asArray<string>(s.NotAction).some((a) => glob(a, action));
+  const resources = (s: Json) => asArray<string>(s.Resource);
+  const fits = (s: Json) =>
+    resources(s).some((r) => {
+      if (r === '*') return true;
+      if (needsStar) return false;
+      const svc = r.split(':')[2] ?? '';
+      return glob(svc, service) || (ARN_ALIASES[service] ?? []).includes(svc);
+    });
+  if (policy.some((s) => s.Effect === 'Deny' && actionMatches(s) && resources(s).includes('*'))) return false;
+  return policy.some((s) => s.Effect === 'Allow' && actionMatches(s) && fits(s));
+}
+
+const executionPolicy = (): Json[] =>
+  fs
+    .readdirSync(path.join(__dirname, '..', 'bootstrap'))
+    .filter((f) => /^execution-policy-.*\.json$/.test(f))
+    .sort()
+    .flatMap((f) => readJson(`bootstrap/${f}`).Statement as Json[]);
+
+/** [type, action] pairs of `templates` the policy does not allow. */
+function missingHandlerActions(policy: Json[], table: HandlerTable, templates: Record<string, Json>): string[] {
+  const missing = new Set<string>();
+  for (const [stack, json] of Object.entries(templates)) {
+    for (const [id, r] of Object.entries((json.Resources ?? {}) as Record<string, Json>)) {
+      const type: string = r.Type;
+      if (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource') {
+        // CloudFormation invokes the provider function with the execution role.
+        if (!allows(policy, 'lambda:InvokeFunction', false)) missing.add(`${type}: lambda:InvokeFunction (${stack}/${id})`);
+        continue;
+      }
+      const entry = table.types[type];
+      if (!entry) {
+        if (!table.without_handlers.includes(type)) {
+          missing.add(`${type}: not in test/handler-permissions.json (${stack}/${id}); add it to stackwright's assets/cdk_resource_types.yaml and render again`);
+        }
+        continue;
+      }
+      for (const a of entry.scoped) if (!allows(policy, a, false)) missing.add(`${type}: ${a}`);
+      for (const a of entry.unscoped) if (!allows(policy, a, true)) missing.add(`${type}: ${a} (needs Resource "*")`);
+    }
+  }
+  return [...missing].sort();
+}
+
+test('test_dep_02_bootstrap_execution_policy_allows_every_handler_action_of_every_synthesized_type', () => {
+  const table = readJson('test/handler-permissions.json') as HandlerTable;
+  const policy = executionPolicy();
+  expect(Object.keys(table.types).length).toBeGreaterThan(10);
+  expect(missingHandlerActions(policy, table, app.all)).toEqual([]);
+  // The check itself: a policy without one handler action of a synthesized type fails it.
+  const [type, entry] = Object.entries(table.types).find(([t, e]) =>
+    e.scoped.length > 0 && Object.values(app.all).some((j) => Object.values((j.Resources ?? {}) as Record<string, Json>).some((r) => r.Type === t)))!;
+  const planted = entry.scoped[0];
+  const without = [...policy.map((s) => ({ ...s, Action: asArray<string>(s.Action).filter((a) => a !== planted) })),
+    { Effect: 'Deny', Action: planted, Resource: '*' }];
+  expect(missingHandlerActions(without, table, app.all)).toContain(`${type}: ${planted}`);
+});
+
+test('test_dep_02_star_only_for_actions_without_resource_level_permissions', () => {
+  const table = readJson('test/handler-permissions.json') as HandlerTable;
+  const scoped = new Set(Object.values(table.types).flatMap((e) => e.scoped.map((a) => a.toLowerCase())));
+  for (const s of executionPolicy()) {
+    if (s.Effect !== 'Allow' || !asArray<string>(s.Resource).includes('*')) continue;
+    expect([s.Sid, asArray<string>(s.Action).filter((a) => scoped.has(a.toLowerCase()))]).toEqual([s.Sid, []]);
+  }
+});
+
+// DEP-03: no trust, key, bucket, topic or queue policy names as principal an IAM
+// role or user by ARN (IAM refuses a principal that does not exist yet, and pins
+// the unique id of one that does); another account is trusted through its root
+// with an aws:PrincipalArn condition. Roles of the same template (Fn::GetAtt) are
+// created first by CloudFormation.
+const POLICY_PROPS: Record<string, string> = {
+  'AWS::IAM::Role': 'AssumeRolePolicyDocument',
+  'AWS::KMS::Key': 'KeyPolicy',
+  'AWS::S3::BucketPolicy': 'PolicyDocument',
+  'AWS::SNS::TopicPolicy': 'PolicyDocument',
+  'AWS::SQS::QueuePolicy': 'PolicyDocument',
+};
+
+/** A principal as text: literal parts kept, references as ${Name}. */
+const principalText = (v: unknown): string => {
+  if (typeof v === 'string') return v;
+  const j = v as Json;
+  if (j?.['Fn::Join']) return (j['Fn::Join'][1] as unknown[]).map(principalText).join(j['Fn::Join'][0]);
+  if (j?.Ref) return `\${${j.Ref}}`;
+  if (j?.['Fn::GetAtt']) return `\${GetAtt:${asArray(j['Fn::GetAtt']).join('.')}}`;
+  return '${unknown}';
+};
+
+/** Policy problems of one template, deployed into `account` (undefined: the deploying account). */
+function principalProblems(name: string, json: Json, account: string | undefined): string[] {
+  const out: string[] = [];
+  const res = (json.Resources ?? {}) as Record<string, Json>;
+  for (const [id, r] of Object.entries(res)) {
+    const doc = r.Properties?.[POLICY_PROPS[r.Type] ?? ''];
+    for (const s of asArray<Json>(doc?.Statement)) {
+      for (const p of asArray<unknown>(s.Principal?.AWS)) {
+        const text = principalText(p);
+        const getAtt = /^\$\{GetAtt:([^.]+)\.Arn\}$/.exec(text);
+        if (getAtt && ['AWS::IAM::Role', 'AWS::IAM::User'].includes(res[getAtt[1]]?.Type)) continue;
+        if (text === '*' || text.startsWith('${')) continue;
+        if (/:(role|user)\//.test(text)) {
+          out.push(`${name}/${id} ${s.Sid ?? ''}: principal ${text} names a role or user`);
+          continue;
+        }
+        const acct = /^arn:[^:]*:iam::([^:]+):root$/.exec(text)?.[1] ?? (/^\d{12}$/.test(text) ? text : undefined);
+        const own = acct === '${AWS::AccountId}' || (account !== undefined && acct === account);
+        const keys = Object.values((s.Condition ?? {}) as Json).flatMap((c) => Object.keys(c as Json).map((k) => k.toLowerCase()));
+        if (acct && !own && !keys.includes('aws:principalarn')) {
+          out.push(`${name}/${id} ${s.Sid ?? ''}: account ${acct} is trusted without an aws:PrincipalArn condition`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+test('test_dep_03_no_policy_names_a_role_or_user_as_principal', () => {
+  let checked = 0;
+  each((stacks, env) => {
+    for (const [stack, t] of Object.entries(stacks)) {
+      checked += 1;
+      expect(principalProblems(`${env.name}/${stack}`, t.toJSON(), env.accountId)).toEqual([]);
+    }
+  });
+  const pipeline = app.all[`${PROJECT.name}-pipeline`];
+  if (pipeline) {
+    expect(principalProblems('pipeline', pipeline, undefined)).toEqual([]);
+  }
+  expect(checked).toBeGreaterThan(0);
+  // The check itself: a role ARN principal, and another account's root without a condition.
+  const planted = { Resources: { K: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Statement: [
+    { Sid: 'Role', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/later' }, Action: 'kms:Decrypt', Resource: '*' },
+    { Sid: 'Root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'kms:Decrypt', Resource: '*' },
+    { Sid: 'Fine', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'kms:Decrypt', Resource: '*',
+      Condition: { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::444455556666:role/x-*' } } },
+  ] } } } } };
+  expect(principalProblems('planted', planted, '111122223333')).toHaveLength(2);
+});
+
+// DEP-05: condition keys only where the service sends them: every trust, key,
+// bucket and topic policy statement with a service principal and conditions is
+// checked against assets/condition_keys.yaml (test/condition-keys.json, each row
+// with the page that documents it).
+interface ConditionRow { readonly principal: string; readonly context: string; readonly sends: string[]; readonly source: string }
+const CONTEXTS: Record<string, string> = {
+  'AWS::IAM::Role': 'trust',
+  'AWS::KMS::Key': 'kms-key',
+  'AWS::S3::BucketPolicy': 's3-bucket',
+  'AWS::SNS::TopicPolicy': 'sns-topic',
+};
+
+function conditionKeyProblems(name: string, json: Json, rows: ConditionRow[]): string[] {
+  const out: string[] = [];
+  for (const [id, r] of Object.entries((json.Resources ?? {}) as Record<string, Json>)) {
+    const context = CONTEXTS[r.Type];
+    if (!context) continue;
+    for (const s of asArray<Json>(r.Properties?.[POLICY_PROPS[r.Type]]?.Statement)) {
+      const keys = Object.values((s.Condition ?? {}) as Json).flatMap((c) => Object.keys(c as Json));
+      if (keys.length === 0) continue;
+      for (const p of asArray<unknown>(s.Principal?.Service)) {
+        const service = principalText(p).replace(/\$\{AWS::Region\}/g, 'region').replace(/\$\{AWS::URLSuffix\}/g, 'amazonaws.com');
+        const row = rows.find((x) => x.context === context && glob(x.principal, service));
+        if (!row) {
+          out.push(`${name}/${id} ${s.Sid ?? ''}: ${service} in a ${context} policy has conditions ${keys.join(', ')}, and the table has no row for it`);
+          continue;
+        }
+        for (const k of keys) {
+          const sent = row.sends.some((x) => (x.endsWith('*') ? k.toLowerCase().startsWith(x.slice(0, -1).toLowerCase()) : k.toLowerCase() === x.toLowerCase()));
+          if (!sent) out.push(`${name}/${id} ${s.Sid ?? ''}: ${service} does not send ${k} in a ${context} policy (${row.source})`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+test('test_dep_05_condition_keys_only_where_the_service_sends_them', () => {
+  const rows = readJson('test/condition-keys.json').rows as ConditionRow[];
+  expect(rows.every((r) => r.source.startsWith('https://'))).toBe(true);
+  for (const [name, json] of Object.entries(app.all)) {
+    expect(conditionKeyProblems(name, json, rows)).toEqual([]);
+  }
+  // The check itself: the CloudTrail-to-CloudWatch-Logs role trust with aws:SourceArn.
+  const planted = { Resources: { R: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Statement: [
+    { Sid: 'Trail', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:SourceArn': 'arn:aws:cloudtrail:us-east-1:111122223333:trail/x' } } },
+  ] } } } } };
+  expect(conditionKeyProblems('planted', planted, rows)).toHaveLength(1);
+});
