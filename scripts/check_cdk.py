@@ -15,7 +15,12 @@ renders a project; then, offline, in that project:
     where Fn::Sub would do, I1022, in every template);
   * checkov on cdk.out: 0 failed;
   * scripts/deploy_checks.py cdk on cdk.out (DEP-01..05), the ephemeral
-    environments' stages marked for DEP-04: 0 findings.
+    environments' stages marked for DEP-04, and DEP-02 against the CDK
+    bootstrap's execution policies the project ships
+    (bootstrap/execution-policy-*.json): 0 findings, reported per check;
+  * every synthesized resource type is listed for its stack in
+    assets/cdk_resource_types.yaml (the execution policies are rendered
+    from that list; --write-types adds what is missing).
 
 node_modules is installed once for the whole matrix with `npm ci` from the
 blueprint's package-lock.json into a cache directory keyed by the lock's hash
@@ -95,6 +100,7 @@ class Result(Outcome):
     deploy_findings: int | None = None
     types_unlisted: int | None = None
     dep: dict = field(default_factory=dict)
+    dep02: str = ""
     times: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
 
@@ -277,11 +283,21 @@ def ephemeral_stages(out: Path) -> list[str]:
     return ["".join(p[:1].upper() + p[1:] for p in n.split("-")) for n in names]
 
 
+DEP_CHECKS = ("DEP-01", "DEP-02", "DEP-03", "DEP-04", "DEP-05")
+
+
 def check_deploy(res: Result, out: Path, region: str, work: Path) -> None:
+    """DEP-01..05 on cdk.out; DEP-02 against the bootstrap execution policies
+    the project's `make bootstrap` passes (bootstrap/execution-policy-*.json)."""
     report = work / f"{res.fixture}.deploy.json"
     cmd = [sys.executable, DEPLOY_CHECKS, "cdk", "cdk.out", "--region", region, "--quiet", "--json", report]
     for stage in ephemeral_stages(out):
         cmd += ["--ephemeral", stage]
+    policies = sorted((out / "bootstrap").glob("execution-policy-*.json"))
+    if not policies:
+        res.fail("no bootstrap/execution-policy-*.json: DEP-02 has no execution role to check")
+    for policy in policies:
+        cmd += ["--execution-policy", policy.relative_to(out)]
     proc = run(cmd, cwd=out)
     if proc.returncode not in (0, 1):
         res.fail(f"deploy checks could not run (exit {proc.returncode})", output_of(proc))
@@ -289,6 +305,13 @@ def check_deploy(res: Result, out: Path, region: str, work: Path) -> None:
     try:
         data = json.loads(report.read_text())
         res.deploy_findings = len(data.get("findings", []))
+        figures = data.get("figures") or {}
+        res.dep = {c: (figures.get(c) or {}).get("findings") for c in DEP_CHECKS}
+        dep02 = figures.get("DEP-02") or {}
+        res.dep02 = (f"{dep02.get('roles', 0)} role, {dep02.get('resource_types', 0)} types, "
+                     f"{dep02.get('actions_checked', 0)} actions, {dep02.get('actions_missing', 0)} missing")
+        if policies and not dep02.get("roles"):
+            res.fail("DEP-02 checked no execution role", output_of(proc))
     except (OSError, json.JSONDecodeError, AttributeError):
         res.deploy_findings = None
     if proc.returncode == 1:
@@ -366,7 +389,8 @@ class Fixture:
     templates: list = field(default_factory=list)
 
 
-def build_fixture(answers: Path, stackwright: str, work: Path, node_modules: Path, sw_env: dict) -> Fixture:
+def build_fixture(answers: Path, stackwright: str, work: Path, node_modules: Path, sw_env: dict,
+                  known_types: dict, collected_types: dict) -> Fixture:
     """Render, type-check, then jest and cdk synth side by side (two cores)."""
     res = Result(answers.stem)
     out = work / answers.stem
@@ -390,6 +414,7 @@ def build_fixture(answers: Path, stackwright: str, work: Path, node_modules: Pat
         res.templates = len(fx.templates)
         if not fx.templates:
             res.fail("cdk synth wrote no template")
+        check_types(res, out, known_types, collected_types)
         timed(res, "deploy", lambda: check_deploy(res, out, fx.region, work))
     return fx
 
@@ -403,7 +428,8 @@ def cell(v) -> str:
 
 
 def print_table(results: list[Result]) -> None:
-    head = ["fixture", "tsc", "jest", "nag f/ack", "tpl", "lint E/W", "checkov F/P/S", "deploy", "tsc s", "jest s", "synth s", "deploy s", "ok"]
+    head = ["fixture", "tsc", "jest", "nag f/ack", "tpl", "lint E/W", "checkov F/P/S", "DEP 01/02/03/04/05",
+            "tsc s", "jest s", "synth s", "deploy s", "ok"]
     rows = []
     for r in results:
         rows.append([
@@ -412,7 +438,7 @@ def print_table(results: list[Result]) -> None:
             f"{cell(r.nag_findings)}/{cell(r.nag_acknowledged)}", str(r.templates),
             f"{cell(r.lint_errors)}/{cell(r.lint_warnings)}",
             f"{cell(r.checkov_failed)}/{cell(r.checkov_passed)}/{cell(r.checkov_skipped)}",
-            cell(r.deploy_findings),
+            "/".join(cell(r.dep.get(c)) for c in DEP_CHECKS),
             *(f"{r.times[k]:.1f}" if k in r.times else "-" for k in ("tsc", "jest", "synth", "deploy")),
             "ok" if r.ok else "FAIL",
         ])
@@ -436,6 +462,9 @@ def main(argv=None) -> int:
                     default=Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stackwright",
                     help="where the shared node_modules is kept (default ~/.cache/stackwright)")
     ap.add_argument("--keep", action="store_true", help="keep the generated projects and print where they are")
+    ap.add_argument("--write-types", action="store_true",
+                    help=f"add the resource types found in cdk.out to {TYPES_FILE.relative_to(ROOT)} "
+                         "(then run scripts/handler_permissions.py and rebuild stackwright)")
     args = ap.parse_args(argv)
 
     stackwright = args.stackwright.resolve()
@@ -457,10 +486,11 @@ def main(argv=None) -> int:
     sw_env = dict(os.environ, NO_COLOR="1", XDG_CONFIG_HOME=str(xdg))
     log(f"check_cdk: {len(fixtures)} fixture(s) from {args.answers_dir}, stackwright {stackwright}")
     built: list[Fixture] = []
+    known_types, collected_types = load_types(), {}
     try:
         for answers in fixtures:
             log(f"{answers.stem}: rendering, tsc, jest and cdk synth")
-            built.append(build_fixture(answers, str(stackwright), work, node_modules, sw_env))
+            built.append(build_fixture(answers, str(stackwright), work, node_modules, sw_env, known_types, collected_types))
         scanned = [fx for fx in built if fx.templates]
         if scanned:
             log(f"check_cdk: cfn-lint and checkov over {sum(len(fx.templates) for fx in scanned)} templates")
@@ -478,11 +508,14 @@ def main(argv=None) -> int:
                 f"cdk-nag {cell(res.nag_findings)} findings, {cell(res.nag_acknowledged)} acknowledged; "
                 f"cfn-lint {cell(res.lint_errors)}E/{cell(res.lint_warnings)}W on {res.templates} templates; "
                 f"checkov {cell(res.checkov_failed)} failed, {cell(res.checkov_skipped)} skipped; "
-                f"deploy checks {cell(res.deploy_findings)} findings")
+                f"deploy checks {cell(res.deploy_findings)} findings "
+                f"({', '.join(f'{c} {cell(res.dep.get(c))}' for c in DEP_CHECKS)}; DEP-02: {res.dep02 or '-'})")
             for title, detail in res.problems:
                 log(f"  ! {title}")
                 for line in trim(detail).splitlines() if detail.strip() else []:
                     log(f"    {line}")
+        if args.write_types:
+            write_types(known_types, collected_types)
     finally:
         if args.keep:
             log(f"check_cdk: generated projects kept in {work}")

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ACKNOWLEDGMENTS } from '../lib/compliance';
-import { ENVIRONMENTS, PROJECT } from '../config/environments';
+import { ENVIRONMENTS, PIPELINE, PROJECT } from '../config/environments';
 
 const root = path.join(__dirname, '..');
 const read = (p: string) => fs.readFileSync(path.join(root, p), 'utf8');
@@ -75,5 +75,67 @@ test('test_prj_05_stored_answers_reproduce_the_project', () => {
   expect(answers).toMatch(/flavor: cdk/);
   for (const env of ENVIRONMENTS) {
     expect(answers).toContain(env.name);
+  }
+});
+
+// DEP-06: one first-deploy order, the same in README.md and `make help`, with
+// `make preflight` checking the prerequisites read-only before anything is created.
+const section = (text: string, heading: string) => {
+  const start = text.indexOf(heading);
+  expect(start).toBeGreaterThanOrEqual(0);
+  const rest = text.slice(start + heading.length);
+  const next = rest.search(/^## /m);
+  return next < 0 ? rest : rest.slice(0, next);
+};
+const readmeSteps = (readme: string) =>
+  [...section(readme, '## First deployment, in order').matchAll(/^(\d+)\. `([^`]+)`: /gm)].map((m) => [Number(m[1]), m[2]]);
+const helpSteps = (make: string) => {
+  const recipe = make.slice(make.indexOf('\nhelp:'), make.indexOf('\ninstall:'));
+  return [...recipe.matchAll(/^\t@echo '  (\d+)\. ([^:]+): /gm)].map((m) => [Number(m[1]), m[2]]);
+};
+const expectedSteps = () =>
+  [
+    'make install && make test',
+    ...(PIPELINE ? [`git push origin ${PIPELINE.branch}`] : []),
+    'make bootstrap-policies',
+    'make bootstrap',
+    'make preflight ENV=<env>',
+    ...(PIPELINE ? ['make deploy-pipeline'] : []),
+    'make deploy ENV=<env>',
+  ].map((cmd, i) => [i + 1, cmd]);
+
+test('test_dep_06_first_deploy_order_is_the_same_in_readme_and_make_help', () => {
+  const want = expectedSteps();
+  expect(readmeSteps(read('README.md'))).toEqual(want);
+  expect(helpSteps(read('Makefile'))).toEqual(want);
+  // The comparison itself: a README with two steps swapped differs.
+  const swapped = read('README.md').replace('`make bootstrap-policies`:', '`make bootstrap-x`:');
+  expect(readmeSteps(swapped)).not.toEqual(want);
+});
+
+test('test_dep_06_first_deploy_steps_run_existing_targets', () => {
+  const make = read('Makefile');
+  const targets = new Set([...make.matchAll(/^([a-z-]+):/gm)].map((m) => m[1]));
+  for (const [, cmd] of expectedSteps()) {
+    for (const m of String(cmd).matchAll(/\bmake ([a-z-]+)/g)) {
+      expect([cmd, targets.has(m[1])]).toEqual([cmd, true]);
+    }
+  }
+  expect(make).toContain('bash scripts/preflight.sh $(ENV)');
+});
+
+/** AWS CLI calls of a script that are not read-only (get-/describe-/list-, or --version). */
+const writingCalls = (script: string) =>
+  [...script.matchAll(/\$AWS (?:(--version)|([a-z0-9-]+) ([a-z0-9-]+))/g)]
+    .filter((m) => !m[1] && !/^(get|describe|list)-/.test(m[3]))
+    .map((m) => `${m[2]} ${m[3]}`);
+
+test('test_dep_06_preflight_only_reads', () => {
+  const script = read('scripts/preflight.sh');
+  expect([...script.matchAll(/\$AWS /g)].length).toBeGreaterThanOrEqual(5);
+  expect(writingCalls(script)).toEqual([]);
+  expect(writingCalls('$AWS iam create-policy --policy-name x')).toEqual(['iam create-policy']);
+  for (const env of ENVIRONMENTS) {
+    expect(script).toContain(`  ${env.name}) want_account='${env.accountId ?? ''}' ;;`);
   }
 });
