@@ -874,6 +874,30 @@ test('test_dep_07_account_singletons_once_per_account', () => {
   }
 });
 
+test('test_dep_07_cis_metric_filters_and_alarms_once_per_account', () => {
+  // The CIS filters read the account's one trail log group: an environment that
+  // does not own the trail has none, so no alarm fires twice for one event.
+  const filtersByAccount = new Map<string, number>();
+  each((stacks, env) => {
+    const filters = resources(stacks.monitoring, 'AWS::Logs::MetricFilter').length;
+    expect([env.name, filters > 0]).toEqual([env.name, ownsAccountSingletons(env)]);
+    if (filters > 0) {
+      const key = env.accountId ?? 'default';
+      filtersByAccount.set(key, (filtersByAccount.get(key) ?? 0) + 1);
+    }
+  });
+  for (const [account, owners] of filtersByAccount) {
+    expect([account, owners]).toEqual([account, 1]);
+  }
+  // ownsAccountSingletons picks exactly one environment per account.
+  const owners = new Map<string, string[]>();
+  for (const env of ENVIRONMENTS) {
+    if (ownsAccountSingletons(env)) owners.set(env.accountId ?? 'default', [...(owners.get(env.accountId ?? 'default') ?? []), env.name]);
+  }
+  expect(new Set(ENVIRONMENTS.map((e) => e.accountId ?? 'default')).size).toBe(owners.size);
+  for (const names of owners.values()) expect(names).toHaveLength(1);
+});
+
 // CloudFormation quotas (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html):
 // a template read from S3 (`cdk deploy` uploads it to the bootstrap bucket)
 // holds at most 1 MB; this app deploys nothing inline.
@@ -931,8 +955,15 @@ interface HandlerTable {
   readonly without_handlers: string[];
 }
 const readJson = (p: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', p), 'utf8'));
-const glob = (pattern: string, value: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(value);
+const globs = new Map<string, RegExp>();
+const glob = (pattern: string, value: string) => {
+  let re = globs.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    globs.set(pattern, re);
+  }
+  return re.test(value);
+};
 // Actions whose resources live under another service's ARN namespace.
 const ARN_ALIASES: Record<string, string[]> = { 'codestar-connections': ['codeconnections'], codeconnections: ['codestar-connections'] };
 
@@ -965,24 +996,28 @@ const executionPolicy = (): Json[] =>
 /** [type, action] pairs of `templates` the policy does not allow. */
 function missingHandlerActions(policy: Json[], table: HandlerTable, templates: Record<string, Json>): string[] {
   const missing = new Set<string>();
+  // Each type once, with where it is first deployed.
+  const types = new Map<string, [string, string]>();
   for (const [stack, json] of Object.entries(templates)) {
     for (const [id, r] of Object.entries((json.Resources ?? {}) as Record<string, Json>)) {
-      const type: string = r.Type;
-      if (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource') {
-        // CloudFormation invokes the provider function with the execution role.
-        if (!allows(policy, 'lambda:InvokeFunction', false)) missing.add(`${type}: lambda:InvokeFunction (${stack}/${id})`);
-        continue;
-      }
-      const entry = table.types[type];
-      if (!entry) {
-        if (!table.without_handlers.includes(type)) {
-          missing.add(`${type}: not in test/handler-permissions.json (${stack}/${id}); add it to stackwright's assets/cdk_resource_types.yaml and render again`);
-        }
-        continue;
-      }
-      for (const a of entry.scoped) if (!allows(policy, a, false)) missing.add(`${type}: ${a}`);
-      for (const a of entry.unscoped) if (!allows(policy, a, true)) missing.add(`${type}: ${a} (needs Resource "*")`);
+      if (!types.has(r.Type)) types.set(r.Type, [stack, id]);
     }
+  }
+  for (const [type, [stack, id]] of types) {
+    if (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource') {
+      // CloudFormation invokes the provider function with the execution role.
+      if (!allows(policy, 'lambda:InvokeFunction', false)) missing.add(`${type}: lambda:InvokeFunction (${stack}/${id})`);
+      continue;
+    }
+    const entry = table.types[type];
+    if (!entry) {
+      if (!table.without_handlers.includes(type)) {
+        missing.add(`${type}: not in test/handler-permissions.json (${stack}/${id}); add it to stackwright's assets/cdk_resource_types.yaml and render again`);
+      }
+      continue;
+    }
+    for (const a of entry.scoped) if (!allows(policy, a, false)) missing.add(`${type}: ${a}`);
+    for (const a of entry.unscoped) if (!allows(policy, a, true)) missing.add(`${type}: ${a} (needs Resource "*")`);
   }
   return [...missing].sort();
 }
