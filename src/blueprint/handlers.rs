@@ -426,6 +426,60 @@ mod tests {
         );
     }
 
+    /// Every CDK blueprint variant the bootstrap policies name exists in the asset,
+    /// and its table holds every handler action of its types.
+    #[test]
+    fn cdk_blueprints_cover_every_stack_variant_and_their_table_is_complete() {
+        let data = asset();
+        for key in [
+            "security",
+            "network",
+            "monitoring",
+            "pipeline",
+            "app-ec2",
+            "app-ecs",
+            "app-lambda",
+            "database-postgres",
+            "database-mysql",
+            "database-aurora-postgresql",
+            "database-aurora-mysql",
+        ] {
+            assert!(data.cdk_blueprints.contains_key(key), "cdk/{key} missing");
+        }
+        let bps =
+            "cdk/security cdk/network cdk/monitoring cdk/pipeline cdk/app-ec2 cdk/database-mysql";
+        let t = table(bps).unwrap();
+        let got = all_actions(&policies(bps, "").unwrap());
+        let granted: BTreeSet<String> = got.iter().map(|a| a.to_ascii_lowercase()).collect();
+        for (ty, v) in &t {
+            for a in v["scoped"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(v["unscoped"].as_array().unwrap())
+            {
+                let a = a.as_str().unwrap().to_ascii_lowercase();
+                assert!(granted.contains(&a), "{ty}: {a} not in the cdk policies");
+            }
+        }
+        assert!(
+            t.contains_key("AWS::CloudTrail::Trail") && t.contains_key("AWS::RDS::OptionGroup")
+        );
+        let err = policies("cdk/app-nosuch", "").unwrap_err();
+        assert!(err.contains("cdk/app-ec2"), "{err}");
+    }
+
+    #[test]
+    fn condition_keys_are_rendered_with_their_sources() {
+        let doc: serde_json::Value = serde_json::from_str(&condition_keys_json().unwrap()).unwrap();
+        let rows = doc["rows"].as_array().unwrap();
+        assert!(rows.len() > 10);
+        for r in rows {
+            assert!(r["source"].as_str().unwrap().starts_with("https://"), "{r}");
+            assert!(r["sends"].is_array(), "{r}");
+        }
+    }
+
     #[test]
     fn an_unknown_blueprint_is_refused_with_the_known_ones() {
         let err = policies("security nosuch", "").unwrap_err();

@@ -104,7 +104,7 @@ fn a_claimed_control_needs_a_jest_test_named_after_it() {
     Test::new()
         .file(
             "bp/cdk/extra/blueprint.yaml",
-            &CLAIMS_WITHOUT_TEST.replace("NET-06", "DEP-02"),
+            &CLAIMS_WITHOUT_TEST.replace("NET-06", "CI-10"),
         )
         .file("bp/cdk/extra/extra.ts", "export const X = 1;\n")
         .args(&[
@@ -119,5 +119,5 @@ fn a_claimed_control_needs_a_jest_test_named_after_it() {
         ])
         .run()
         .fails(1)
-        .stderr_has(&["claims control DEP-02", "test_dep_02_"]);
+        .stderr_has(&["claims control CI-10", "test_ci_10_"]);
 }
