@@ -1,7 +1,10 @@
 """Project controls: documentation, tooling, state and stored answers (offline)."""
 
 import re
+import shutil
+import subprocess
 
+import pytest
 import yaml
 
 from hcl_helpers import ROOT, env_dirs, load, value
@@ -64,3 +67,28 @@ def test_ci_10_partial_s3_backend_with_lockfile_one_key_per_environment():
     state = text("bootstrap/state.yaml")
     for needle in ("VersioningConfiguration", "aws:kms", "aws:SecureTransport", "LifecycleConfiguration", "LoggingConfiguration", "AWS::SSM::Parameter"):
         assert needle in state, f"bootstrap/state.yaml lacks {needle}"
+
+
+def make_targets(text_):
+    """The make targets a text runs, in the order each first appears."""
+    seen = []
+    for match in re.finditer(r"\bmake ([a-z][a-z-]*)", text_):
+        if match.group(1) not in seen:
+            seen.append(match.group(1))
+    return seen
+
+
+def test_dep_06_readme_makefile_and_make_help_give_one_first_deploy_order():
+    readme = text("README.md")
+    steps = readme[readme.index("## Bootstrap"):readme.index("## Update")]
+    header = next(line for line in text("Makefile").splitlines() if line.startswith("# First deploy"))
+    order = make_targets(header)
+    assert order[:2] == ["venv", "bootstrap"] and order[-3:] == ["init", "plan", "apply"], header
+    assert make_targets(steps) == order, "README.md's Bootstrap and Deploy steps differ from the Makefile's first-deploy order"
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed: `make help` not compared")
+    helped = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    line = next(ln for ln in helped.splitlines() if ln.startswith("first deploy:"))
+    assert make_targets(line) == order, "make help gives another first-deploy order"
+    for target in order:
+        assert re.search(rf"^{target}:", text("Makefile"), re.M), f"the first deploy runs make {target}, which the Makefile lacks"
