@@ -135,6 +135,8 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
             })?;
             let ctx = blueprint::Context::new(&loaded.answers);
             let mut value = serde_json::to_value(&ctx).map_err(|e| Error::Usage(e.to_string()))?;
+            value["cost"] = serde_json::to_value(crate::cost::readme(&ctx))
+                .map_err(|e| Error::Usage(e.to_string()))?;
             if let Some(name) = env {
                 let Some(e) = ctx.environments.iter().find(|e| e.name == name) else {
                     return Err(Error::Usage(format!(

@@ -232,3 +232,26 @@ fn dry_run_counts_terraform_resource_blocks_per_module_and_lists_cdk_stages() {
     );
     assert!(out.contains("does not count them"), "{out}");
 }
+
+#[test]
+fn the_dry_run_prints_the_inventory_and_blueprints_context_shows_the_cost_value() {
+    let dry = super::Test::new()
+        .args(&["new", "--defaults", "--dry-run"])
+        .run()
+        .success();
+    let out = dry.stdout();
+    let stacks = out.find("Stacks per environment").expect("the inventory");
+    let cost = out.find("Estimated monthly cost").expect("the estimate");
+    assert!(stacks < cost, "{out}");
+    assert!(out.contains("  dev: 4 stacks, "), "{out}");
+
+    let run = super::Test::new()
+        .args(&["blueprints", "context"])
+        .run()
+        .success();
+    let value: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let loaded = answers::load(&answers::Layers::default()).unwrap();
+    let e = cost::estimate(&loaded.answers).unwrap();
+    assert_eq!(value["cost"]["total"], format!("${:.2}", e.total));
+    assert_eq!(value["cost"]["available"], true);
+}
