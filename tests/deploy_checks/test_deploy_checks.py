@@ -654,3 +654,13 @@ def test_cli_cdk_execution_policy_flag(tmp_path):
     assert proc.returncode == 1 and "logs:DescribeMetricFilters" in proc.stdout, proc.stdout + proc.stderr
     proc = cli("cdk", out, "--region", REGION, "--only", "DEP-02", "--execution-policy", tmp_path / "nope.json")
     assert proc.returncode == 2 and "nope.json" in proc.stderr
+
+
+def test_dep_02_codebuild_project_without_registry_handlers_needs_its_api_calls(tmp_path):
+    """AWS::CodeBuild::Project has no handler list; its CRUD API calls are required instead."""
+    out = cdk_out_with(tmp_path, {"Build": {"Type": "AWS::CodeBuild::Project", "Properties": {}}})
+    doc = policy_file(tmp_path, "p.json", [{"Sid": "Cb", "Effect": "Allow", "Action": ["codebuild:CreateProject"],
+                                            "Resource": "arn:aws:codebuild:eu-west-1:*:project/*"}])
+    found = messages(dc.run_checks(dc.model_from_cdk(out, REGION, [], dc.PIPELINE_ACCOUNT, "s3", [doc]), {"DEP-02"}),
+                     "DEP-02")
+    assert len(found) == 1 and "codebuild:UpdateProject" in found[0] and "codebuild:CreateProject" not in found[0]

@@ -994,6 +994,13 @@ const executionPolicy = (): Json[] =>
     .flatMap((f) => readJson(`bootstrap/${f}`).Statement as Json[]);
 
 /** [type, action] pairs of `templates` the policy does not allow. */
+// Types CloudFormation handles outside the registry (no handler list): the API
+// calls of their create/read/update/delete, from the service's API-to-permission
+// reference (docs.aws.amazon.com/codebuild/latest/userguide/auth-and-access-control-permissions-reference.html).
+const NON_REGISTRY_ACTIONS: Record<string, string[]> = {
+  'AWS::CodeBuild::Project': ['codebuild:BatchGetProjects', 'codebuild:CreateProject', 'codebuild:DeleteProject', 'codebuild:UpdateProject'],
+};
+
 function missingHandlerActions(policy: Json[], table: HandlerTable, templates: Record<string, Json>): string[] {
   const missing = new Set<string>();
   // Each type once, with where it is first deployed.
@@ -1007,6 +1014,11 @@ function missingHandlerActions(policy: Json[], table: HandlerTable, templates: R
     if (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource') {
       // CloudFormation invokes the provider function with the execution role.
       if (!allows(policy, 'lambda:InvokeFunction', false)) missing.add(`${type}: lambda:InvokeFunction (${stack}/${id})`);
+      continue;
+    }
+    const legacy = NON_REGISTRY_ACTIONS[type];
+    if (legacy) {
+      for (const a of legacy) if (!allows(policy, a, false)) missing.add(`${type}: ${a}`);
       continue;
     }
     const entry = table.types[type];
