@@ -58,6 +58,10 @@ module "pipeline" {
   checks             = var.pipeline.checks
   environments       = var.pipeline.environments
   notification_email = var.pipeline.notification_email
+  # SHA-256 of terraform_1.11.4_linux_amd64.zip as published in HashiCorp's
+  # terraform_1.11.4_SHA256SUMS (the same value in independent package
+  # definitions: an Arch PKGBUILD, a Homebrew-style formula, a Nix flake and a
+  # Chromebrew package). The builds check the zip against it before unzipping.
   terraform_version  = "1.11.4"
   terraform_sha256   = "1ce994251c00281d6845f0f268637ba50c0005657eb3cf096b92f753b42ef4dc"
   log_retention_days = 90

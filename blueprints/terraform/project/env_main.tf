@@ -31,6 +31,7 @@ module "security" {
   noncurrent_transition_days = var.noncurrent_transition_days
   noncurrent_expiration_days = var.noncurrent_expiration_days
   force_destroy              = var.ephemeral
+  autoscaling_uses_key       = {{ app.kind == "ec2" }}
 }
 
 module "network" {

@@ -55,3 +55,33 @@ alarm = {
   evaluation_periods = {{ env.alarm.evaluation_periods }}
 }
 {%- endif %}
+{%- if app.kind == "ec2" %}
+
+app = {
+  instance_type            = {% if env.production %}"t3.small"{% else %}"t3.micro"{% endif %}
+  min_size                 = {% if env.production %}2{% else %}1{% endif %}
+  desired_capacity         = {% if env.production %}2{% else %}1{% endif %}
+  max_size                 = {% if env.production %}4{% else %}2{% endif %}
+  cpu_alarm_threshold      = {{ env.alarm.cpu_percent }}
+  alarm_evaluation_periods = {{ env.alarm.evaluation_periods }}
+}
+{%- elif app.kind == "ecs" %}
+
+app = {
+  task_cpu                 = {% if env.production %}512{% else %}256{% endif %}
+  task_memory              = {% if env.production %}1024{% else %}512{% endif %}
+  desired_count            = {% if env.production %}2{% else %}1{% endif %}
+  cpu_alarm_threshold      = {{ env.alarm.cpu_percent }}
+  memory_alarm_threshold   = {{ env.alarm.cpu_percent }}
+  alarm_evaluation_periods = {{ env.alarm.evaluation_periods }}
+}
+{%- elif app.kind == "lambda" %}
+
+app = {
+  reserved_concurrency      = {% if env.production %}20{% else %}5{% endif %}
+  memory_size               = {% if env.production %}256{% else %}128{% endif %}
+  errors_alarm_threshold    = {% if env.production %}1{% else %}5{% endif %}
+  throttles_alarm_threshold = {% if env.production %}1{% else %}5{% endif %}
+  alarm_evaluation_periods  = {{ env.alarm.evaluation_periods }}
+}
+{%- endif %}

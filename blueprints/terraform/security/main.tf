@@ -19,7 +19,7 @@ locals {
 locals {
   key_policy = {
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "AccountRoot"
         Effect    = "Allow"
@@ -51,8 +51,29 @@ locals {
         Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
         Resource  = "*"
       },
-    ]
+    ], local.autoscaling_statements)
   }
+  # APP-01: the Auto Scaling service-linked role launches the application
+  # instances, so it encrypts their volumes and publishes their failure
+  # notifications to the encrypted alert topic with this key.
+  autoscaling_role = "arn:${local.partition}:iam::${local.account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+  autoscaling_statements = [for s in [
+    {
+      Sid       = "AutoScalingServiceLinkedRoleUsesKey"
+      Effect    = "Allow"
+      Principal = { AWS = local.autoscaling_role }
+      Action    = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+      Resource  = "*"
+    },
+    {
+      Sid       = "AutoScalingServiceLinkedRoleAttachesVolumes"
+      Effect    = "Allow"
+      Principal = { AWS = local.autoscaling_role }
+      Action    = "kms:CreateGrant"
+      Resource  = "*"
+      Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
+    },
+  ] : s if var.autoscaling_uses_key]
 }
 
 resource "aws_kms_key" "this" {

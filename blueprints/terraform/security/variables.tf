@@ -48,3 +48,9 @@ variable "force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "autoscaling_uses_key" {
+  description = "Whether the Auto Scaling service-linked role may use the key, for the encrypted volumes of the application instances it launches. The role must exist (it does once Auto Scaling was used in the account; else aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com)."
+  type        = bool
+  default     = false
+}
