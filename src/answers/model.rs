@@ -31,6 +31,9 @@ pub struct Answers {
     pub database: Database,
     pub pipeline: Pipeline,
     pub app: App,
+    /// Terraform state settings (the `terraform` flavour only).
+    #[serde(skip_serializing_if = "State::is_default")]
+    pub state: State,
 }
 
 /// Who owns the stack; these become tags and name prefixes.
@@ -165,6 +168,23 @@ pub struct App {
     pub port: u16,
 }
 
+/// Terraform state settings; refused for the other flavours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct State {
+    /// `terraform` flavour only: also create a DynamoDB lock table in the state bootstrap
+    /// stack and name it in every backend (`dynamodb_table`, next to `use_lockfile = true`),
+    /// for teams still on DynamoDB locking or migrating off it. Default `false`: S3 lock files only.
+    pub lock_table: bool,
+}
+
+impl State {
+    /// True for the defaults, which answers files leave out.
+    pub fn is_default(&self) -> bool {
+        *self == State::default()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum AppKind {
@@ -198,6 +218,7 @@ impl Default for Answers {
             database: Database::default(),
             pipeline: Pipeline::default(),
             app: App::default(),
+            state: State::default(),
         }
     }
 }

@@ -531,6 +531,18 @@ pub fn validate_pinned(mut answers: Answers, tree: &Node, pins: &Pins) -> Result
         );
     }
     v.push("flavor", flavor(&a.flavor));
+    if a.state.lock_table && a.flavor != "terraform" {
+        v.push(
+            "state.lock_table",
+            Err(Problem::new(format!(
+                "a DynamoDB lock table is a Terraform state setting, and flavor is {}",
+                a.flavor
+            ))
+            .hint(
+                "set flavor: terraform, or remove state.lock_table (S3 lock files need no table)",
+            )),
+        );
+    }
     v.push("project.name", project_name(&a.project.name));
     v.push("project.owner", tag_value(&a.project.owner));
     v.push("project.cost_center", tag_value(&a.project.cost_center));

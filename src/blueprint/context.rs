@@ -21,6 +21,7 @@ pub struct Context {
     pub database: DatabaseCtx,
     pub pipeline: PipelineCtx,
     pub app: AppCtx,
+    pub state: StateCtx,
     /// Whether any environment lives in an account other than the pipeline's.
     pub cross_account: bool,
     /// Resources the stacks keep when they are deleted (DeletionPolicy Retain or
@@ -203,6 +204,13 @@ pub struct PipelineCtx {
     /// except `deploy` (CloudFormation actions), plus `build` whenever there is a deploy
     /// (it packages the per-stack template configurations).
     pub codebuild_stages: Vec<String>,
+}
+
+/// Terraform state settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct StateCtx {
+    /// A DynamoDB lock table next to the S3 lock files.
+    pub lock_table: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -467,6 +475,9 @@ impl Context {
                 enabled: a.app.kind != AppKind::None,
                 kind: a.app.kind.to_string(),
                 port: a.app.port,
+            },
+            state: StateCtx {
+                lock_table: a.state.lock_table,
             },
             cross_account: a.environments.iter().any(|e| e.account_id.is_some()),
             retained: retained(a),

@@ -52,7 +52,7 @@ impl Step {
     /// Field paths of the answers this step owns; problems under them block leaving it.
     pub fn owns(self, path: &str) -> bool {
         let prefixes: &[&str] = match self {
-            Step::Project => &["project", "flavor", "version"],
+            Step::Project => &["project", "flavor", "version", "state"],
             Step::Region => &["region"],
             Step::Environments => &["environments"],
             Step::Network => &["network"],
@@ -70,6 +70,14 @@ impl Step {
     pub fn slots(self, a: &Answers) -> Vec<Slot> {
         let one = |fields: &[Field]| fields.iter().map(|f| Slot::new(*f)).collect();
         match self {
+            // The lock table is asked only where it means something: Terraform.
+            Step::Project if a.flavor == "terraform" => one(&[
+                Field::Name,
+                Field::Owner,
+                Field::CostCenter,
+                Field::Flavor,
+                Field::LockTable,
+            ]),
             Step::Project => one(&[Field::Name, Field::Owner, Field::CostCenter, Field::Flavor]),
             Step::Region => one(&[Field::Region]),
             Step::Environments => (0..a.environments.len())
@@ -101,6 +109,7 @@ pub enum Field {
     Owner,
     CostCenter,
     Flavor,
+    LockTable,
     Region,
     EnvName,
     EnvProfile,
@@ -162,6 +171,7 @@ impl Field {
     pub fn kind(self) -> Kind {
         match self {
             Field::Flavor
+            | Field::LockTable
             | Field::EnvProfile
             | Field::EnvApproval
             | Field::Azs
@@ -182,6 +192,7 @@ impl Field {
             Field::Owner => "Owner",
             Field::CostCenter => "Cost centre",
             Field::Flavor => "Flavour",
+            Field::LockTable => "DynamoDB lock table",
             Field::Region => "Region",
             Field::EnvName => "Name",
             Field::EnvProfile => "Profile",
@@ -213,6 +224,7 @@ impl Field {
             Field::Owner => ("Becomes the Owner tag on every resource.", Some("GEN-02")),
             Field::CostCenter => ("Becomes the CostCenter tag, for cost allocation.", Some("GEN-02")),
             Field::Flavor => ("The IaC the project is written in: built-in `cloudformation`, `cdk` (TypeScript) or `terraform`, or a flavour of --blueprints DIR.", None),
+            Field::LockTable => ("Terraform only. yes: the state bootstrap stack also creates a DynamoDB lock table and every backend names it next to S3 lock files (for teams migrating off DynamoDB locking). no: S3 lock files only.", Some("CI-10")),
             Field::Region => ("Type to filter. Partition and AZ count bound the network; nothing is hard-coded to it.", Some("GEN-04")),
             Field::EnvName => ("Names the stacks and params/<name>.json; listed in promotion order.", Some("GEN-01")),
             Field::EnvProfile => ("ephemeral: cheap and disposable; production: NAT per AZ, Multi-AZ database, deletion protection, long retention.", Some("DB-04")),
@@ -251,6 +263,7 @@ impl Slot {
             Field::Owner => "project.owner".into(),
             Field::CostCenter => "project.cost_center".into(),
             Field::Flavor => "flavor".into(),
+            Field::LockTable => "state.lock_table".into(),
             Field::Region => "region".into(),
             Field::EnvName => env("name"),
             Field::EnvProfile => env("profile"),
@@ -282,6 +295,7 @@ impl Slot {
 pub fn applies(a: &Answers, s: Slot) -> bool {
     match s.field {
         Field::Port => a.app.kind != AppKind::None,
+        Field::LockTable => a.flavor == "terraform",
         Field::Version | Field::Class | Field::DbName => a.database.engine != Engine::None,
         Field::Repository | Field::Branch | Field::Email => !a.pipeline.stages.is_empty(),
         _ => true,
@@ -471,7 +485,7 @@ pub fn options(a: &Answers, f: Field) -> Vec<String> {
             all
         }
         Field::EnvProfile => names(Profile::NAMES),
-        Field::EnvApproval | Field::AllowPublic => names(&["no", "yes"]),
+        Field::EnvApproval | Field::AllowPublic | Field::LockTable => names(&["no", "yes"]),
         Field::Azs => {
             let max = facts().region(&a.region).map_or(3, |r| r.az_count.min(3));
             (2..=max.max(2)).map(|n| n.to_string()).collect()
@@ -542,6 +556,7 @@ pub fn selected(a: &Answers, s: Slot) -> usize {
         Field::EnvProfile => env.map_or("", |e| e.profile.as_str()).into(),
         Field::EnvApproval => yes_no(env.is_some_and(|e| e.approval)).into(),
         Field::AllowPublic => yes_no(a.network.allow_public_ingress).into(),
+        Field::LockTable => yes_no(a.state.lock_table).into(),
         Field::Azs => a.network.availability_zones.to_string(),
         Field::Nat => a.network.nat.as_str().into(),
         Field::Engine => a.database.engine.as_str().into(),
@@ -570,7 +585,14 @@ pub fn set_choice(a: &mut Answers, s: Slot, i: usize) {
     let Some(v) = opts.get(i) else { return };
     let parse = |names: &[&str]| names.iter().position(|n| n == v).unwrap_or(0);
     match s.field {
-        Field::Flavor => a.flavor = v.clone(),
+        Field::Flavor => {
+            a.flavor = v.clone();
+            // The lock table is a Terraform setting: another flavour would refuse it.
+            if a.flavor != "terraform" {
+                a.state.lock_table = false;
+            }
+        }
+        Field::LockTable => a.state.lock_table = v == "yes",
         Field::EnvProfile => {
             a.environments[s.env].profile =
                 [Profile::Ephemeral, Profile::Production][parse(Profile::NAMES)]
@@ -707,6 +729,34 @@ pub fn add_environment(a: &mut Answers, after: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lock_table_is_asked_for_terraform_only_and_dropped_with_it() {
+        let mut a = Answers::default();
+        let project = |a: &Answers| -> Vec<Field> {
+            Step::Project.slots(a).iter().map(|s| s.field).collect()
+        };
+        assert!(!project(&a).contains(&Field::LockTable));
+        let flavour = |a: &Answers, name: &str| {
+            options(a, Field::Flavor)
+                .iter()
+                .position(|o| o == name)
+                .expect("a built-in flavour")
+        };
+        let i = flavour(&a, "terraform");
+        set_choice(&mut a, Slot::new(Field::Flavor), i);
+        assert!(project(&a).contains(&Field::LockTable));
+        assert!(applies(&a, Slot::new(Field::LockTable)));
+        assert_eq!(Slot::new(Field::LockTable).path(), "state.lock_table");
+        set_choice(&mut a, Slot::new(Field::LockTable), 1);
+        assert!(a.state.lock_table);
+        assert_eq!(selected(&a, Slot::new(Field::LockTable)), 1);
+        // Another flavour would refuse the setting: it goes with the flavour.
+        let i = flavour(&a, "cloudformation");
+        set_choice(&mut a, Slot::new(Field::Flavor), i);
+        assert!(!a.state.lock_table);
+        assert!(!project(&a).contains(&Field::LockTable));
+    }
 
     #[test]
     fn stages_toggle_into_canonical_order() {

@@ -727,6 +727,23 @@ mod tests {
     }
 
     #[test]
+    fn the_lock_table_is_asked_after_choosing_terraform() {
+        let mut replies = enters(3); // name, owner, cost centre
+        replies.push(Reply::Pick("terraform".into()));
+        replies.push(Reply::Pick("yes".into()));
+        replies.extend(enters(200));
+        let (r, p) = run(replies);
+        let a = r.unwrap();
+        assert_eq!(a.flavor, "terraform");
+        assert!(a.state.lock_table);
+        let at = p.asked.iter().position(|q| q == "Flavour").unwrap();
+        assert_eq!(p.asked[at + 1], "DynamoDB lock table");
+        // Enter keeps cloudformation, which has no lock-table question.
+        let (_, p) = run(enters(200));
+        assert!(!p.asked.iter().any(|q| q == "DynamoDB lock table"));
+    }
+
+    #[test]
     fn questions_that_do_not_apply_are_skipped() {
         let (r, p) = run(enters(200));
         r.unwrap();

@@ -473,3 +473,76 @@ fn instance_classes_are_checked_against_the_engine() {
     );
     accepts("database: {engine: aurora-postgresql, instance_class: db.r7g.large}\n");
 }
+
+#[test]
+fn lock_table_is_a_terraform_state_setting() {
+    rejects(
+        "state:\n  lock_table: true\n",
+        &[
+            "team.yaml:2:15",
+            "state.lock_table",
+            "flavor is cloudformation",
+            "set flavor: terraform",
+        ],
+    );
+    accepts("flavor: terraform\nstate: {lock_table: true}\n");
+    accepts("state: {lock_table: false}\n");
+}
+
+#[test]
+fn lock_table_reaches_the_backends_the_bootstrap_stack_and_the_builds() {
+    let with = Test::new()
+        .args(&[
+            "new",
+            "--defaults",
+            "--set",
+            "flavor=terraform",
+            "--set",
+            "state.lock_table=true",
+            "--out",
+            "p",
+        ])
+        .run()
+        .success();
+    let without = Test::new()
+        .args(&[
+            "new",
+            "--defaults",
+            "--set",
+            "flavor=terraform",
+            "--out",
+            "p",
+        ])
+        .run()
+        .success();
+    for env in ["dev", "prod"] {
+        let path = format!("p/envs/{env}/backend.hcl");
+        let backend = with.read(&path);
+        assert!(backend.contains("use_lockfile = true"), "{backend}");
+        assert!(backend.contains("dynamodb_table = \""), "{backend}");
+        assert!(!without.read(&path).contains("dynamodb_table"));
+    }
+    let state = with.read("p/bootstrap/state.yaml");
+    for needle in [
+        "Type: AWS::DynamoDB::Table",
+        "BillingMode: PAY_PER_REQUEST",
+        "PointInTimeRecoveryEnabled: true",
+        "KMSMasterKeyId: !GetAtt StateKey.Arn",
+        "DeletionProtectionEnabled: true",
+    ] {
+        assert!(state.contains(needle), "no {needle}");
+    }
+    assert!(!without
+        .read("p/bootstrap/state.yaml")
+        .contains("AWS::DynamoDB::Table"));
+    assert!(with
+        .read("p/pipeline/main.tf")
+        .contains("lock_table         = \""));
+    assert!(!without.read("p/pipeline/main.tf").contains("lock_table"));
+    assert!(with
+        .read("p/.stackwright/answers.yaml")
+        .contains("lock_table: true"));
+    assert!(!without
+        .read("p/.stackwright/answers.yaml")
+        .contains("lock_table"));
+}

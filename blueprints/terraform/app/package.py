@@ -11,15 +11,15 @@ SRC = HERE / "src"
 OUT = HERE / "build" / "app.zip"
 
 
-def main() -> None:
-    OUT.parent.mkdir(exist_ok=True)
-    with zipfile.ZipFile(OUT, "w") as archive:
+def main(out: pathlib.Path = OUT) -> None:
+    out.parent.mkdir(exist_ok=True)
+    with zipfile.ZipFile(out, "w") as archive:
         for path in sorted(p for p in SRC.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             info = zipfile.ZipInfo(path.relative_to(SRC).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes(), compresslevel=9)
-    print(f"{OUT.relative_to(HERE.parent.parent)}: {OUT.stat().st_size} bytes")
+    print(f"{out}: {out.stat().st_size} bytes")
 
 
 if __name__ == "__main__":

@@ -181,16 +181,17 @@ def test_app_03_role_least_privilege():
     assert value(statements["UseEnvironmentKey"], "resources") == ["${var.kms_key_arn}"]
 
 
-def test_app_03_package_is_byte_stable():
+def test_app_03_package_is_byte_stable(tmp_path):
     spec = importlib.util.spec_from_file_location("package", APP / "package.py")
     package = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(package)
-    package.main()
-    first = hashlib.sha256(package.OUT.read_bytes()).hexdigest()
-    package.main()
-    assert hashlib.sha256(package.OUT.read_bytes()).hexdigest() == first
-    with zipfile.ZipFile(package.OUT) as archive:
+    first, again = tmp_path / "first" / "app.zip", tmp_path / "again" / "app.zip"
+    package.main(first)
+    package.main(again)
+    assert hashlib.sha256(first.read_bytes()).hexdigest() == hashlib.sha256(again.read_bytes()).hexdigest()
+    with zipfile.ZipFile(first) as archive:
         assert archive.namelist() == ["index.py"]
+        assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in archive.infolist())
 {%- endif %}
 {%- if app.kind != "lambda" %}
 

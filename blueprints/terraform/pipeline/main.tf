@@ -274,6 +274,17 @@ data "aws_iam_policy_document" "build" {
     }
   }
 
+  # The DynamoDB lock (state.lock_table): exactly the item actions the S3
+  # backend takes a lock with, on that table only.
+  dynamic "statement" {
+    for_each = each.value.env == "" || var.lock_table == "" ? [] : [var.lock_table]
+    content {
+      sid       = "StateLock"
+      actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
+      resources = ["arn:${local.partition}:dynamodb:${local.region}:${local.account}:table/${statement.value}"]
+    }
+  }
+
   dynamic "statement" {
     for_each = each.value.env != "" && try(local.envs[each.value.env].account_id, "") != "" ? [local.envs[each.value.env]] : []
     content {

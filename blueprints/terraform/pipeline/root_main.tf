@@ -65,6 +65,9 @@ module "pipeline" {
   terraform_version  = "1.11.4"
   terraform_sha256   = "1ce994251c00281d6845f0f268637ba50c0005657eb3cf096b92f753b42ef4dc"
   log_retention_days = 90
+{%- if state.lock_table %}
+  lock_table         = {{ (project.name ~ "-tfstate-lock") | hcl_str }}
+{%- endif %}
 }
 
 output "pipeline_name" {

@@ -66,3 +66,13 @@ def test_dep_03_trust_names_no_role_that_may_not_exist_yet():
     principal = re.search(r"Principal: \{ AWS: (.+) \}", trust).group(1)
     assert principal.endswith(':root"'), "the trust must name the pipeline account root"
     assert "aws:PrincipalArn" in trust
+
+
+def test_ci_10_builds_lock_with_exactly_the_table_actions():
+    main = (MODULES / "pipeline" / "main.tf").read_text()
+    block = main[main.index('sid       = "StateLock"') :]
+    block = block[: block.index("\n    }")]
+    actions = re.search(r"actions\s*=\s*\[([^\]]*)\]", block).group(1)
+    assert sorted(a.strip().strip('"') for a in actions.split(",")) == ["dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"]
+    assert "table/${statement.value}" in block, "only the lock table, by name"
+    assert 'var.lock_table == "" ? []' in main, "no lock statement without a lock table"

@@ -91,3 +91,14 @@ variable "log_retention_days" {
     error_message = "The retention must be one of the values CloudWatch Logs accepts."
   }
 }
+
+variable "lock_table" {
+  description = "DynamoDB state lock table the plan and apply builds lock with, next to S3 lock files; empty for S3 lock files only."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.lock_table == "" || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.lock_table))
+    error_message = "The lock table must be a DynamoDB table name (3-255 letters, digits, _ . -), or empty."
+  }
+}

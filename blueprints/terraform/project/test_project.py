@@ -92,3 +92,43 @@ def test_dep_06_readme_makefile_and_make_help_give_one_first_deploy_order():
     assert make_targets(line) == order, "make help gives another first-deploy order"
     for target in order:
         assert re.search(rf"^{target}:", text("Makefile"), re.M), f"the first deploy runs make {target}, which the Makefile lacks"
+
+
+class _CloudFormation(yaml.SafeLoader):
+    """Reads a CloudFormation template, keeping !Ref / !GetAtt / !Sub as plain values."""
+
+
+_CloudFormation.add_multi_constructor(
+    "!",
+    lambda loader, tag, node: loader.construct_scalar(node)
+    if isinstance(node, yaml.ScalarNode)
+    else loader.construct_sequence(node)
+    if isinstance(node, yaml.SequenceNode)
+    else loader.construct_mapping(node),
+)
+
+
+def test_ci_10_lock_table_exactly_when_the_answers_ask():
+    answers = yaml.safe_load(text(".stackwright/answers.yaml"))
+    wanted = bool(answers.get("state", {}).get("lock_table", False))
+    table = answers["project"]["name"] + "-tfstate-lock"
+    for env in env_dirs():
+        backend = load(env / "backend.hcl")
+        assert value(backend, "use_lockfile") is True, f"{env.name}: S3 lock files stay on"
+        assert value(backend, "dynamodb_table") == (table if wanted else None), f"{env.name}: dynamodb_table must follow state.lock_table"
+    resources = yaml.load(text("bootstrap/state.yaml"), Loader=_CloudFormation)["Resources"]
+    tables = {k: r for k, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    assert bool(tables) == wanted, "the bootstrap stack must create the lock table exactly when asked"
+    for lock in tables.values():
+        props = lock["Properties"]
+        assert props["TableName"] == table
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["KeySchema"] == [{"AttributeName": "LockID", "KeyType": "HASH"}]
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert props["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": "StateKey.Arn"}
+        production = any(e.get("profile") == "production" for e in answers["environments"])
+        assert props["DeletionProtectionEnabled"] is production, "deletion protection follows the profiles"
+    pipeline = ROOT / "pipeline" / "main.tf"
+    if pipeline.exists():
+        call = load(pipeline)["module"][0]["pipeline"]
+        assert value(call, "lock_table") == (table if wanted else None), "the builds must lock with the same table"
