@@ -178,7 +178,7 @@ fn an_unknown_id_gets_the_closest_one_and_exit_2() {
         .fails(2)
         .stderr_has(&["did you mean `NET`?"]);
     Test::new()
-        .args(&["controls", "--flavor", "terraform", "APP-01"])
+        .args(&["controls", "--flavor", "terraform", "SEC-06"])
         .run()
         .fails(2)
         .stderr_has(&["no built-in terraform blueprint carries it"]);
@@ -210,7 +210,7 @@ fn a_family_or_a_flavour_narrows_the_catalog() {
     assert_eq!(db.len(), 9);
     assert!(db.iter().all(|id| id.starts_with("DB-")), "{db:?}");
     let tf = ids(&["--flavor", "terraform"]);
-    assert!(tf.contains(&"CI-10".to_string()) && !tf.contains(&"APP-01".to_string()));
+    assert!(tf.contains(&"CI-10".to_string()) && !tf.contains(&"SEC-06".to_string()));
     let cfn = ids(&["--flavor", "cloudformation"]);
     assert!(!cfn.contains(&"CI-10".to_string()) && cfn.contains(&"APP-01".to_string()));
     let text = stdout(&controls_in(
@@ -408,7 +408,10 @@ fn inside_a_terraform_project() {
     check_project(
         "03-three-env-eu-west-1-postgres-cross-account.yaml",
         "terraform",
-        &[("APP-01", "no blueprint of the terraform flavour carries it")],
+        &[
+            ("APP-01", "the app blueprint is not part of this project"),
+            ("SEC-06", "no blueprint of the terraform flavour carries it"),
+        ],
     );
 }
 
