@@ -274,6 +274,23 @@ data "aws_iam_policy_document" "build" {
     }
   }
 
+  # The state key (bootstrap stack, alias/<project>-tfstate) encrypts the
+  # state objects{% if state.lock_table %} and the lock table{% endif %}: reading and writing them needs it.
+  dynamic "statement" {
+    for_each = each.value.env == "" ? [] : [each.value.env]
+    content {
+      sid       = "StateKey"
+      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      resources = ["arn:${local.partition}:kms:${local.region}:${local.account}:key/*"]
+
+      condition {
+        test     = "ForAnyValue:StringEquals"
+        variable = "kms:ResourceAliases"
+        values   = ["alias/${var.project}-tfstate"]
+      }
+    }
+  }
+
   # The DynamoDB lock (state.lock_table): exactly the item actions the S3
   # backend takes a lock with, on that table only.
   dynamic "statement" {

@@ -76,3 +76,12 @@ def test_ci_10_builds_lock_with_exactly_the_table_actions():
     assert sorted(a.strip().strip('"') for a in actions.split(",")) == ["dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem"]
     assert "table/${statement.value}" in block, "only the lock table, by name"
     assert 'var.lock_table == "" ? []' in main, "no lock statement without a lock table"
+
+
+def test_ci_10_builds_use_only_the_state_key():
+    main = (MODULES / "pipeline" / "main.tf").read_text()
+    block = main[main.index('sid       = "StateKey"') :]
+    block = block[: block.index("\n    }\n  }")]
+    assert 'variable = "kms:ResourceAliases"' in block and 'values   = ["alias/${var.project}-tfstate"]' in block, "only the key behind the state alias"
+    actions = re.search(r"actions\s*=\s*\[([^\]]*)\]", block).group(1)
+    assert sorted(a.strip().strip('"') for a in actions.split(",")) == ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
