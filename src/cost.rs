@@ -283,7 +283,11 @@ pub fn estimate_with(ctx: &Context, table: &PriceFile) -> Result<Estimate, Strin
         format!("{} GB of database storage (the stack's AllocatedStorage); backups within the retention are free up to that size", u.rds_storage_gb),
         format!("Aurora: {} million I/O requests a month per cluster (Aurora Standard)", u.aurora_io_millions),
         format!("{} GB of logs ingested per environment a month; log storage not included", u.log_gb_per_environment),
-        "each account's trail is its first copy of management events (free); an organization trail already in the account would make it a paid second copy ($2.00 per 100,000 events)".into(),
+        if ctx.security.existing_trail {
+            "no trail and no CIS alarms: security.account_trail is existing, so the account's own multi-region trail records the events and is billed to whoever owns it".into()
+        } else {
+            "each account's trail is its first copy of management events (free); an organization trail already in the account would make it a paid second copy ($2.00 per 100,000 events)".into()
+        },
         format!("{} CodePipeline V2 action minutes a month; CodeBuild minutes not included", u.pipeline_action_minutes),
         "no load balancer: the app stack has none".into(),
     ];
@@ -628,6 +632,26 @@ mod tests {
             2.0 * 0.045 * 730.0,
         ); // 65.70
         close(line(&e, "dev", "NAT data").monthly, 50.0 * 0.045); // 2.25
+    }
+
+    #[test]
+    fn an_existing_account_trail_drops_the_trail_line_and_its_cis_alarms() {
+        let yaml = "environments: [{name: dev}]\nnetwork: {nat: none}\ndatabase: {engine: none}\n";
+        let create = est(yaml);
+        let existing = est(&format!("{yaml}security: {{account_trail: existing}}\n"));
+        assert!(line(&create, "dev", "CloudTrail trail").monthly == Some(0.0));
+        let dev = existing.groups.iter().find(|g| g.name == "dev").unwrap();
+        assert!(
+            dev.lines.iter().all(|l| !l.item.contains("CloudTrail")),
+            "{:?}",
+            dev.lines
+        );
+        // No NAT, no database, no app: the 14 CIS alarms are the difference.
+        let alarms = |e: &Estimate| line(e, "dev", "CloudWatch alarms").monthly.unwrap();
+        let price = alarms(&existing);
+        close(Some(alarms(&create)), price + 14.0 * 0.10);
+        assert!(text(&existing).contains("security.account_trail is existing"));
+        assert!(!text(&create).contains("security.account_trail"));
     }
 
     #[test]

@@ -34,6 +34,40 @@ pub struct Answers {
     /// Terraform state settings (the `terraform` flavour only).
     #[serde(skip_serializing_if = "State::is_default")]
     pub state: State,
+    /// Account-level audit settings. Omitted from a written answers file while it
+    /// holds the defaults.
+    #[serde(skip_serializing_if = "Security::is_default")]
+    pub security: Security,
+}
+
+/// Account-level audit settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Security {
+    /// `create`: the project creates its account's multi-region CloudTrail trail (in one
+    /// environment per account), with its bucket, log group and the CIS metric filters and
+    /// alarms on it. `existing`: the account already has a multi-region trail (an
+    /// organization trail, or one an instructor made for a shared workshop account); no
+    /// environment creates one, and the preflight checks that one is logging. CloudTrail
+    /// allows 5 trails per region and account, so projects sharing an account use `existing`.
+    pub account_trail: AccountTrail,
+}
+
+impl Security {
+    /// True while every field holds its default.
+    pub fn is_default(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountTrail {
+    /// The project creates the account's trail.
+    #[default]
+    Create,
+    /// The account already has a multi-region trail; the project creates none.
+    Existing,
 }
 
 /// Who owns the stack; these become tags and name prefixes.
@@ -219,6 +253,7 @@ impl Default for Answers {
             pipeline: Pipeline::default(),
             app: App::default(),
             state: State::default(),
+            security: Security::default(),
         }
     }
 }
@@ -332,4 +367,5 @@ names!(Stage {
     Deploy => "deploy",
     IntegrationTest => "integration_test",
 });
+names!(AccountTrail { Create => "create", Existing => "existing" });
 names!(AppKind { None => "none", Ec2 => "ec2", Ecs => "ecs", Lambda => "lambda" });

@@ -68,6 +68,11 @@ pub struct ControlRef {
     /// A Tera expression; the control is listed only when true.
     #[serde(default)]
     pub when: Option<String>,
+    /// Why the control does not apply when `when` is false, shown as the
+    /// not-applicable reason (rendered as a Tera string), e.g. "not applicable
+    /// because security.account_trail is existing".
+    #[serde(default)]
+    pub why_not: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

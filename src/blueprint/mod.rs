@@ -511,14 +511,16 @@ fn claim_controls<'a>(
     for bp in applied {
         for c in &bp.manifest.controls {
             if !eval_when(tera, bp, c.when.as_deref(), tctx)? {
-                unmet.push(controls::Unmet {
-                    id: &c.id,
-                    reason: format!(
+                let reason = match &c.why_not {
+                    Some(why) => expand(tera, why, tctx)
+                        .map_err(|e| Error::blueprint(&bp.manifest.name, chain(&e)))?,
+                    None => format!(
                         "the {} blueprint carries it only when `{}`, which these answers do not meet",
                         bp.manifest.name,
                         c.when.as_deref().unwrap_or_default()
                     ),
-                });
+                };
+                unmet.push(controls::Unmet { id: &c.id, reason });
                 continue;
             }
             let expand = |text: &str| {

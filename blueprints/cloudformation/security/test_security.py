@@ -620,7 +620,27 @@ def expected_trail_owner(env):
     return (production or same)[0]["name"]
 
 
-def test_dep_07_each_environment_names_its_accounts_trail_owner():
+{% endraw %}{% if security.existing_trail %}{% raw %}def test_sec_02_existing_account_trail_no_environment_owns_one():
+    """security.account_trail is existing: the account already has a multi-region trail, so
+    TrailOwner is empty in every environment and can be nothing else."""
+    assert TPL["Parameters"]["TrailOwner"]["AllowedValues"] == [""]
+    assert TPL["Parameters"]["TrailOwner"]["Default"] == ""
+    for env in env_names():
+        assert stack_params(env, "security")["TrailOwner"] == "", env
+        assert stack_params(env, "security")["TrailOwner"] != stack_params(env, "security")["EnvironmentName"]
+
+
+def test_sec_02_existing_account_trail_creates_no_trail_resources():
+    """Whatever belongs to the trail is held by IsTrailOwner, which no environment meets."""
+    assert TPL["Conditions"]["IsTrailOwner"] == {"Fn::Equals": [{"Ref": "TrailOwner"}, {"Ref": "EnvironmentName"}]}
+    for name in TRAIL_RESOURCES:
+        assert RES[name].get("Condition") == "IsTrailOwner", name
+    for name, res in RES.items():
+        if res["Type"] in ("AWS::CloudTrail::Trail", "AWS::Logs::MetricFilter"):
+            assert res.get("Condition") == "IsTrailOwner", name
+
+
+{% endraw %}{% else %}{% raw %}def test_dep_07_each_environment_names_its_accounts_trail_owner():
     for env in env_names():
         assert stack_params(env, "security")["TrailOwner"] == expected_trail_owner(env), env
 
@@ -650,7 +670,7 @@ def test_dep_07_trail_resources_and_outputs_exist_only_in_the_trail_owner():
             assert out.get("Condition") == "IsTrailOwner", name
 
 
-def test_dep_07_only_the_trail_owners_key_admits_cloudtrail():
+{% endraw %}{% endif %}{% raw %}def test_dep_07_only_the_trail_owners_key_admits_cloudtrail():
     raw = statements(one(TPL, "AWS::KMS::Key")["Properties"]["KeyPolicy"])
     cloudtrail = [s for s in raw if "cloudtrail.amazonaws.com" in principals(unless_condition(s), "Service")]
     assert cloudtrail
@@ -728,6 +748,10 @@ def test_dep_04_the_readmes_list_of_kept_resources_matches_the_templates():
     for stack, tpl in environment_templates():
         for name, res in resources(tpl).items():
             if res.get("DeletionPolicy") in ("Retain", "Snapshot"):
+{%- endraw %}{% if security.existing_trail %}
+                if res.get("Condition") == "IsTrailOwner":
+                    continue  # security.account_trail is existing: never created
+{%- endif %}{% raw %}
                 found.add((stack, name, res["DeletionPolicy"], res.get("Condition") == "IsTrailOwner"))
     assert found == RETAINED
 {% endraw %}
