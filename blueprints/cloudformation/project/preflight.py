@@ -11,6 +11,11 @@ Checks, in this order, each printed as `ok`, `note` or `FAIL` with what to do:
   4. the CodeConnections connection of the pipeline stack is AVAILABLE (when that stack exists in
      this account);
   5. the deployment bucket `make bootstrap` creates exists in this account and region.
+{%- if security.existing_trail %}
+  6. the account has a multi-region CloudTrail trail that is logging: the project creates none
+     (security.account_trail is existing), so an organization trail or the instructor's must
+     record the account's API calls.
+{%- endif %}
 
 Nothing is created or changed: only Get/Describe/List/Head calls. Exit status 0 when no check
 failed, 1 otherwise, 2 on an unknown environment.
@@ -194,7 +199,41 @@ def check_bucket(account, s3):
     report("ok", "deployment bucket", bucket)
 
 
-def main(argv):
+{%- endraw %}{% if security.existing_trail %}{% raw %}
+def check_account_trail(cloudtrail):
+    """The account's own multi-region trail (security.account_trail is existing): the
+    equivalent of `aws cloudtrail describe-trails` and `aws cloudtrail get-trail-status`."""
+    fix = ("this project creates no trail (security.account_trail is existing): ask whoever runs the "
+           "account (the instructor, or the organization's administrators) for a multi-region trail, or set "
+           "security.account_trail: create in .stackwright/answers.yaml and render again")
+    try:
+        trails = cloudtrail.describe_trails(includeShadowTrails=True).get("trailList", [])
+    except Exception as e:  # noqa: BLE001 - the API's own message says why
+        report("FAIL", "account trail", f"cannot list the account's trails ({e}); the credentials need "
+               "cloudtrail:DescribeTrails and cloudtrail:GetTrailStatus")
+        return
+    multi = [t for t in trails if t.get("IsMultiRegionTrail")]
+    if not multi:
+        names = ", ".join(t.get("Name", "?") for t in trails) or "none"
+        report("FAIL", "account trail", f"no multi-region CloudTrail trail in this account (trails: {names}); {fix}")
+        return
+    stopped = []
+    for trail in multi:
+        try:
+            logging = cloudtrail.get_trail_status(Name=trail.get("TrailARN") or trail["Name"]).get("IsLogging")
+        except Exception as e:  # noqa: BLE001 - the API's own message says why
+            stopped.append(f"{trail.get('Name')} (status unreadable: {e})")
+            continue
+        if logging:
+            kind = "organization trail" if trail.get("IsOrganizationTrail") else "trail"
+            report("ok", "account trail", f"multi-region {kind} {trail.get('Name')} is logging")
+            return
+        stopped.append(f"{trail.get('Name')} (not logging)")
+    report("FAIL", "account trail", f"no multi-region trail is logging: {', '.join(stopped)}; its owner starts it "
+           f"with aws cloudtrail start-logging --name NAME, or {fix}")
+
+
+{% endraw %}{% endif %}{% raw %}def main(argv):
     if len(argv) != 1 or argv[0] not in ACCOUNTS:
         print(f"usage: preflight.py ENV   (ENV one of: {', '.join(ACCOUNTS)})", file=sys.stderr)
         return 2
@@ -209,6 +248,9 @@ def main(argv):
         check_service_linked_roles(env, session.client("iam"))
         check_connection(env, session.client("cloudformation"), session.client("codeconnections"))
         check_bucket(account, session.client("s3"))
+{%- endraw %}{% if security.existing_trail %}
+        check_account_trail(session.client("cloudtrail"))
+{%- endif %}{% raw %}
     failed = RESULTS.count("FAIL")
     print(f"preflight: {len(RESULTS) - failed} passed or noted, {failed} failed")
     return 1 if failed else 0

@@ -668,7 +668,7 @@ READ_ONLY_CALL = re.compile(r"^(get|describe|list|head)_[a-z_]+$")
 def test_dep_06_preflight_only_reads():
     """Every AWS call scripts/preflight.py makes is a Get/Describe/List/Head."""
     tree = ast.parse((ROOT / "scripts" / "preflight.py").read_text())
-    clients = {"sts", "iam", "cfn", "connections", "s3"}
+    clients = {"sts", "iam", "cfn", "connections", "s3"{% endraw %}{% if security.existing_trail %}, "cloudtrail"{% endif %}{% raw %}}
     calls = [node.func.attr for node in ast.walk(tree)
              if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
              and isinstance(node.func.value, ast.Name) and node.func.value.id in clients]
@@ -677,6 +677,44 @@ def test_dep_06_preflight_only_reads():
     assert not writes, f"preflight.py calls {writes}; it must not change anything"
     assert "scripts/preflight.py $(ENV)" in recipe("preflight")
 {%- endraw %}
+{%- if security.existing_trail %}
+{% raw %}
+
+class FakeCloudTrail:
+    """describe_trails / get_trail_status answers for scripts/preflight.py's trail check."""
+
+    def __init__(self, trails, logging):
+        self.trails, self.logging = trails, logging
+
+    def describe_trails(self, includeShadowTrails):
+        assert includeShadowTrails is True
+        return {"trailList": self.trails}
+
+    def get_trail_status(self, Name):
+        return {"IsLogging": self.logging[Name]}
+
+
+def preflight_trail_results(trails, logging):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("preflight", ROOT / "scripts" / "preflight.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.check_account_trail(FakeCloudTrail(trails, logging))
+    return module.RESULTS
+
+
+def test_dep_06_preflight_requires_a_logging_multi_region_account_trail():
+    """security.account_trail is existing: preflight fails unless a multi-region trail logs."""
+    org = {"Name": "org", "TrailARN": "arn:t/org", "IsMultiRegionTrail": True, "IsOrganizationTrail": True}
+    local = {"Name": "local", "TrailARN": "arn:t/local", "IsMultiRegionTrail": False}
+    assert preflight_trail_results([], {}) == ["FAIL"]
+    assert preflight_trail_results([local], {"arn:t/local": True}) == ["FAIL"]
+    assert preflight_trail_results([org], {"arn:t/org": False}) == ["FAIL"]
+    assert preflight_trail_results([local, org], {"arn:t/local": True, "arn:t/org": True}) == ["ok"]
+    assert "check_account_trail(" in (ROOT / "scripts" / "preflight.py").read_text().split("def main(")[1]
+{% endraw %}
+{%- endif %}
 
 
 def test_prj_04_readme_lists_every_resource_a_deleted_stack_keeps():
