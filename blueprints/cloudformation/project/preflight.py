@@ -199,8 +199,7 @@ def check_bucket(account, s3):
     report("ok", "deployment bucket", bucket)
 
 
-{%- endraw %}{% if security.existing_trail %}{% raw %}
-def check_account_trail(cloudtrail):
+{% endraw %}{% if security.existing_trail %}{% raw %}def check_account_trail(cloudtrail):
     """The account's own multi-region trail (security.account_trail is existing): the
     equivalent of `aws cloudtrail describe-trails` and `aws cloudtrail get-trail-status`."""
     fix = ("this project creates no trail (security.account_trail is existing): ask whoever runs the "
