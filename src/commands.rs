@@ -42,7 +42,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
                 format!(
                     "# stackwright answers file, version 1: the built-in defaults.\n# Every key you leave out of an answers file takes the value shown here.\n# `auto` values are resolved when the project is made (VPC ranges, engine version, instance class).\n{}",
                     answers::to_yaml(&answers::Answers::default())
-                )
+                ) + "security:\n  account_trail: create     # or existing: the account already has a multi-region trail\n"
             } else {
                 EXAMPLE.to_string()
             };

@@ -30,7 +30,7 @@ pub struct Preset {
 pub const PRESETS: &[Preset] = &[Preset {
     name: "workshop",
     summary:
-        "the cheapest useful stack, named per participant (ws-<login>) so names never collide in a shared account",
+        "the cheapest useful stack, named per participant (ws-<login>) so names never collide in a shared account, relying on the account's existing trail (security.account_trail: existing)",
     text: include_str!("../../assets/presets/workshop.yaml"),
     per_participant: true,
 }];

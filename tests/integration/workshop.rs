@@ -536,3 +536,93 @@ fn update_with_the_preset_keeps_the_projects_name() {
     );
     assert!(!stored.contains("ws-alice"), "{stored}");
 }
+
+/// `security.account_trail`: the preset relies on the account's existing trail,
+/// so no participant's project creates one (CloudTrail allows 5 per region and
+/// account); `create` (the default) brings the trail back.
+#[test]
+fn the_preset_uses_the_accounts_existing_trail_and_create_brings_it_back() {
+    let trail_params = |run: &crate::Run| {
+        let params: serde_json::Value =
+            serde_json::from_str(&run.read("p/params/dev.json")).expect("params JSON");
+        params["security"]["Parameters"]["TrailOwner"]
+            .as_str()
+            .expect("TrailOwner")
+            .to_string()
+    };
+    let existing = workshop("alice", "p");
+    assert!(existing
+        .read("p/.stackwright/answers.yaml")
+        .contains("security:\n  account_trail: existing\n"));
+    assert_eq!(trail_params(&existing), "", "no environment owns a trail");
+    let controls: serde_json::Value =
+        serde_json::from_str(&existing.read("p/.stackwright/controls.json")).expect("JSON");
+    for id in ["SEC-02", "DEP-07"] {
+        let absent = controls["not_applicable"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("{id} is not listed as not applicable"));
+        assert!(
+            absent["reasons"][0]
+                .as_str()
+                .unwrap()
+                .contains("because security.account_trail is existing"),
+            "{absent}"
+        );
+    }
+    let readme = existing.read("p/README.md");
+    assert!(readme.contains("**The account's trail.**"), "no trail note");
+    // The Cost section's assumptions: no trail of its own.
+    assert!(readme.contains("no trail and no CIS alarms: security.account_trail is existing"));
+    assert!(!readme.contains("each account's trail is its first copy"));
+    assert!(existing
+        .read("p/scripts/preflight.py")
+        .contains("check_account_trail(session.client(\"cloudtrail\"))"));
+
+    let create = Test::new()
+        .env("USER", "alice")
+        .args(&["new", "--preset", "workshop", "--out", "p"])
+        .args(&["--set", "security.account_trail=create"])
+        .run()
+        .success();
+    assert_eq!(trail_params(&create), "dev");
+    let controls = create.read("p/.stackwright/controls.json");
+    assert!(!controls.contains("security.account_trail is existing"));
+    assert!(!create
+        .read("p/scripts/preflight.py")
+        .contains("check_account_trail"));
+    let readme = create.read("p/README.md");
+    assert!(readme.contains("each account's trail is its first copy"));
+    assert!(!readme.contains("**The account's trail.**"));
+}
+
+#[test]
+fn a_wrong_account_trail_value_is_named_with_its_place_and_a_suggestion() {
+    Test::new()
+        .file(
+            "a.yaml",
+            "region: us-east-1\nsecurity:\n  account_trail: exsting\n",
+        )
+        .args(&["answers", "check", "a.yaml"])
+        .run()
+        .fails(2)
+        .stderr_has(&[
+            "a.yaml:3:18: security.account_trail",
+            "expected one of create, existing",
+            "did you mean `existing`?",
+        ]);
+}
+
+#[test]
+fn the_schema_describes_the_account_trail_key() {
+    let run = Test::new().args(&["answers", "schema"]).run().success();
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout()).expect("JSON");
+    let text = schema.to_string();
+    assert!(schema["properties"]["security"].is_object(), "{text}");
+    assert!(
+        text.contains("\"create\"") && text.contains("\"existing\""),
+        "{text}"
+    );
+}
