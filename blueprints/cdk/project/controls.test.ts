@@ -188,7 +188,15 @@ test('test_sec_01_one_rotated_key_per_environment_with_scoped_services', () => {
   });
 });
 
-test('test_sec_02_one_validated_multi_region_trail_per_account', () => {
+{% if security.existing_trail %}test('test_sec_02_existing_account_trail_no_environment_creates_one', () => {
+  // security.account_trail is existing: the account's own multi-region trail records
+  // the events; no environment has a trail, a trail log group or CIS metric filters.
+  each((stacks, env) => {
+    expect([env.name, ownsAccountSingletons(env)]).toEqual([env.name, false]);
+    expect([env.name, resources(stacks.security, 'AWS::CloudTrail::Trail').length]).toEqual([env.name, 0]);
+    expect([env.name, resources(stacks.monitoring, 'AWS::Logs::MetricFilter').length]).toEqual([env.name, 0]);
+  });
+});{% else %}test('test_sec_02_one_validated_multi_region_trail_per_account', () => {
   const accounts = new Set(ENVIRONMENTS.map((e) => e.accountId ?? 'default'));
   let trails = 0;
   each((stacks, env) => {
@@ -202,7 +210,7 @@ test('test_sec_02_one_validated_multi_region_trail_per_account', () => {
     }
   });
   expect(trails).toBe(accounts.size);
-});
+});{% endif %}
 
 test('test_sec_03_buckets_are_private_encrypted_versioned_tls_only_and_logged', () => {
   for (const [stackName, t] of Object.entries(app.all)) {
@@ -863,7 +871,7 @@ test('test_ci_09_deploys_use_change_sets_after_approval', () => {
 
 // ------------------------------------------------------------------ deployability
 
-test('test_dep_07_account_singletons_once_per_account', () => {
+{% if not security.existing_trail %}test('test_dep_07_account_singletons_once_per_account', () => {
   const byAccount = new Map<string, number>();
   each((stacks, env) => {
     const key = env.accountId ?? 'default';
@@ -872,9 +880,9 @@ test('test_dep_07_account_singletons_once_per_account', () => {
   for (const [account, count] of byAccount) {
     expect([account, count]).toEqual([account, 1]);
   }
-});
+});{% endif %}
 
-test('test_dep_07_cis_metric_filters_and_alarms_once_per_account', () => {
+{% if not security.existing_trail %}test('test_dep_07_cis_metric_filters_and_alarms_once_per_account', () => {
   // The CIS filters read the account's one trail log group: an environment that
   // does not own the trail has none, so no alarm fires twice for one event.
   const filtersByAccount = new Map<string, number>();
@@ -896,7 +904,7 @@ test('test_dep_07_cis_metric_filters_and_alarms_once_per_account', () => {
   }
   expect(new Set(ENVIRONMENTS.map((e) => e.accountId ?? 'default')).size).toBe(owners.size);
   for (const names of owners.values()) expect(names).toHaveLength(1);
-});
+});{% endif %}
 
 // CloudFormation quotas (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html):
 // a template read from S3 (`cdk deploy` uploads it to the bootstrap bucket)

@@ -187,5 +187,11 @@ export function environment(name: string): EnvironmentConfig {
  * trail): the first environment of every account does (DEP-07).
  */
 export function ownsAccountSingletons(env: EnvironmentConfig): boolean {
+{%- if security.existing_trail %}
+  // security.account_trail is existing: every account already has a multi-region
+  // trail (an organization trail or the instructor's), so no environment makes one.
+  return false;
+{%- else %}
   return ENVIRONMENTS.find((e) => e.accountId === env.accountId)?.name === env.name;
+{%- endif %}
 }

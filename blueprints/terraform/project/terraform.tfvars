@@ -27,7 +27,7 @@ interface_endpoints = [{% for e in network.interface_endpoints %}{{ e.service | 
 log_retention_days         = {{ env.log_retention_days }}
 noncurrent_transition_days = {{ env.noncurrent_transition_days }}
 noncurrent_expiration_days = {{ env.noncurrent_expiration_days }}
-owns_account_trail         = {{ trail_owner == env.name }}
+owns_account_trail         = {% if security.existing_trail %}false{% else %}{{ trail_owner == env.name }}{% endif %}
 ephemeral                  = {{ env.profile == "ephemeral" }}
 app_port                   = {{ app.port }}
 notification_email         = {{ pipeline.notification_email | hcl_str }}

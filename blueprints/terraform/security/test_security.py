@@ -1,6 +1,6 @@
 """Security controls over modules/security, parsed offline."""
 
-from hcl_helpers import MODULES, load, named, resource, value
+from hcl_helpers import {% if security.existing_trail %}ENVS, {% endif %}MODULES, load, named, resource, value
 
 SEC = MODULES / "security"
 BUCKET = SEC / "bucket"
@@ -57,3 +57,16 @@ def test_dep_05_cloudtrail_role_trust_has_no_source_conditions():
 def test_dep_07_trail_only_where_owned():
     assert value(resource(SEC, "aws_cloudtrail", "this"), "count") == "${var.create_trail ? 1 : 0}"
     assert "create_trail" in named(SEC, "variable")
+{%- if security.existing_trail %}
+
+
+def test_sec_02_existing_account_trail_no_environment_creates_one():
+    """security.account_trail is existing: the account already has a multi-region trail, so
+    every environment sets owns_account_trail = false and its trail resources have count 0."""
+    envs = sorted(p for p in ENVS.iterdir() if (p / "terraform.tfvars").is_file())
+    assert envs, "no envs/*/terraform.tfvars"
+    for env in envs:
+        assert value(load(env / "terraform.tfvars"), "owns_account_trail") is False, env.name
+    for rtype, name in (("aws_cloudtrail", "this"), ("aws_cloudwatch_log_group", "trail")):
+        assert value(resource(SEC, rtype, name), "count") == "${var.create_trail ? 1 : 0}", rtype
+{%- endif %}
