@@ -232,6 +232,7 @@ plain_edit() {
     wait_for "? Owner" && tm send-keys -t e2e Enter
     wait_for "? Cost centre" && tm send-keys -t e2e Enter
     wait_for "? Flavour" && tm send-keys -t e2e Enter
+    wait_for "? Account trail" && tm send-keys -t e2e Enter
     wait_for "? Region" && tm send-keys -t e2e Enter
     wait_for "? Environments: dev, prod" && tm send-keys -t e2e Enter
     local env

@@ -3,7 +3,9 @@
 //! checked (always through `answers::validate`, so a value typed here gets the
 //! same message an answers file would get) and stored in the answers.
 
-use crate::answers::model::{Answers, AppKind, Engine, Environment, NatMode, Profile, Stage};
+use crate::answers::model::{
+    AccountTrail, Answers, AppKind, Engine, Environment, NatMode, Profile, Stage,
+};
 use crate::answers::validate::{self, Problem, MAX_ENVIRONMENTS};
 use crate::aws::facts;
 
@@ -52,7 +54,7 @@ impl Step {
     /// Field paths of the answers this step owns; problems under them block leaving it.
     pub fn owns(self, path: &str) -> bool {
         let prefixes: &[&str] = match self {
-            Step::Project => &["project", "flavor", "version", "state"],
+            Step::Project => &["project", "flavor", "version", "state", "security"],
             Step::Region => &["region"],
             Step::Environments => &["environments"],
             Step::Network => &["network"],
@@ -77,8 +79,15 @@ impl Step {
                 Field::CostCenter,
                 Field::Flavor,
                 Field::LockTable,
+                Field::AccountTrail,
             ]),
-            Step::Project => one(&[Field::Name, Field::Owner, Field::CostCenter, Field::Flavor]),
+            Step::Project => one(&[
+                Field::Name,
+                Field::Owner,
+                Field::CostCenter,
+                Field::Flavor,
+                Field::AccountTrail,
+            ]),
             Step::Region => one(&[Field::Region]),
             Step::Environments => (0..a.environments.len())
                 .flat_map(|env| Field::ENV.iter().map(move |f| Slot { field: *f, env }))
@@ -110,6 +119,7 @@ pub enum Field {
     CostCenter,
     Flavor,
     LockTable,
+    AccountTrail,
     Region,
     EnvName,
     EnvProfile,
@@ -172,6 +182,7 @@ impl Field {
         match self {
             Field::Flavor
             | Field::LockTable
+            | Field::AccountTrail
             | Field::EnvProfile
             | Field::EnvApproval
             | Field::Azs
@@ -193,6 +204,7 @@ impl Field {
             Field::CostCenter => "Cost centre",
             Field::Flavor => "Flavour",
             Field::LockTable => "DynamoDB lock table",
+            Field::AccountTrail => "Account trail",
             Field::Region => "Region",
             Field::EnvName => "Name",
             Field::EnvProfile => "Profile",
@@ -225,6 +237,7 @@ impl Field {
             Field::CostCenter => ("Becomes the CostCenter tag, for cost allocation.", Some("GEN-02")),
             Field::Flavor => ("The IaC the project is written in: built-in `cloudformation`, `cdk` (TypeScript) or `terraform`, or a flavour of --blueprints DIR.", None),
             Field::LockTable => ("Terraform only. yes: the state bootstrap stack also creates a DynamoDB lock table and every backend names it next to S3 lock files (for teams migrating off DynamoDB locking). no: S3 lock files only.", Some("CI-10")),
+            Field::AccountTrail => ("create: the project makes its account's multi-region CloudTrail trail, with its bucket, log group and CIS alarms. existing: the account already has one (an organization trail, or the instructor's in a shared workshop account); nothing of it is created and make preflight checks it is logging. CloudTrail allows 5 trails per region and account.", Some("SEC-02")),
             Field::Region => ("Type to filter. Partition and AZ count bound the network; nothing is hard-coded to it.", Some("GEN-04")),
             Field::EnvName => ("Names the stacks and params/<name>.json; listed in promotion order.", Some("GEN-01")),
             Field::EnvProfile => ("ephemeral: cheap and disposable; production: NAT per AZ, Multi-AZ database, deletion protection, long retention.", Some("DB-04")),
@@ -264,6 +277,7 @@ impl Slot {
             Field::CostCenter => "project.cost_center".into(),
             Field::Flavor => "flavor".into(),
             Field::LockTable => "state.lock_table".into(),
+            Field::AccountTrail => "security.account_trail".into(),
             Field::Region => "region".into(),
             Field::EnvName => env("name"),
             Field::EnvProfile => env("profile"),
@@ -506,6 +520,7 @@ pub fn options(a: &Answers, f: Field) -> Vec<String> {
             v
         }
         Field::AppKind => names(AppKind::NAMES),
+        Field::AccountTrail => names(AccountTrail::NAMES),
         Field::Endpoints => facts().endpoints.keys().cloned().collect(),
         Field::Stages => names(Stage::NAMES),
         Field::Region => facts().regions.iter().map(|r| r.code.clone()).collect(),
@@ -542,6 +557,10 @@ pub fn note(a: &Answers, f: Field, option: &str) -> String {
         (Field::Version, "auto") => facts()
             .engine(a.database.engine)
             .map_or_else(String::new, |e| format!("pinned {}", e.version)),
+        (Field::AccountTrail, "create") => {
+            "one trail per account, first copy of events free".into()
+        }
+        (Field::AccountTrail, "existing") => "the account's own trail; none created".into(),
         (Field::EnvProfile, "ephemeral") => "cheap, disposable".into(),
         (Field::EnvProfile, "production") => "redundant, protected".into(),
         _ => String::new(),
@@ -557,6 +576,7 @@ pub fn selected(a: &Answers, s: Slot) -> usize {
         Field::EnvApproval => yes_no(env.is_some_and(|e| e.approval)).into(),
         Field::AllowPublic => yes_no(a.network.allow_public_ingress).into(),
         Field::LockTable => yes_no(a.state.lock_table).into(),
+        Field::AccountTrail => a.security.account_trail.as_str().into(),
         Field::Azs => a.network.availability_zones.to_string(),
         Field::Nat => a.network.nat.as_str().into(),
         Field::Engine => a.database.engine.as_str().into(),
@@ -593,6 +613,10 @@ pub fn set_choice(a: &mut Answers, s: Slot, i: usize) {
             }
         }
         Field::LockTable => a.state.lock_table = v == "yes",
+        Field::AccountTrail => {
+            a.security.account_trail =
+                [AccountTrail::Create, AccountTrail::Existing][parse(AccountTrail::NAMES)]
+        }
         Field::EnvProfile => {
             a.environments[s.env].profile =
                 [Profile::Ephemeral, Profile::Production][parse(Profile::NAMES)]

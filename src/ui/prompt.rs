@@ -702,6 +702,7 @@ mod tests {
     #[test]
     fn scripted_changes_reach_the_answers() {
         let mut replies = enters(4); // name, owner, cost centre, flavour
+        replies.push(Reply::Pick("existing".into())); // account trail
         replies.push(Reply::Pick("eu-west-1".into()));
         replies.push(Reply::Text("dev, staging, staging".into()));
         replies.push(Reply::Text("dev, staging, prod".into()));
@@ -716,6 +717,10 @@ mod tests {
         let (r, p) = run(replies);
         let a = r.unwrap();
         assert_eq!(a.region, "eu-west-1");
+        assert_eq!(
+            a.security.account_trail,
+            crate::answers::model::AccountTrail::Existing
+        );
         let names: Vec<_> = a.environments.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["dev", "staging", "prod"]);
         assert!(a.environments[2].approval, "prod keeps its settings");
@@ -787,7 +792,7 @@ mod tests {
 
     #[test]
     fn overlapping_ranges_are_refused_where_they_are_typed() {
-        let mut replies = enters(5); // name, owner, cost centre, flavour, region
+        let mut replies = enters(6); // name, owner, cost centre, flavour, account trail, region
         replies.push(Reply::Enter); // environments: dev, prod
         replies.extend(enters(3)); // dev: profile, approval, account
         replies.push(Reply::Text("10.0.0.0/16".into()));

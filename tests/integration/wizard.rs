@@ -396,7 +396,7 @@ fn enter_through_everything_renders_exactly_what_defaults_render() {
         ..Setup::default()
     };
     let mut a = App::new(Answers::default(), setup);
-    let mut keys = vec![k(KeyCode::Enter); 31];
+    let mut keys = vec![k(KeyCode::Enter); 32];
     keys.push(k(KeyCode::Char('x')));
     let world = run_script(&mut a, keys);
     assert!(matches!(a.exit, Some(Exit::Written(_))), "{:?}", a.exit);
