@@ -180,6 +180,7 @@ pub fn render(
     listed.sort_by(|x, y| x.path.cmp(&y.path));
     summary_ctx.insert("controls", &controls);
     summary_ctx.insert("skips", &skips);
+    summary_ctx.insert("not_applicable", &record.not_applicable);
     summary_ctx.insert("acknowledgments", &typescript::acknowledgments(&files));
     summary_ctx.insert("files", &listed);
     let summaries: Vec<_> = applied

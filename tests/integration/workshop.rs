@@ -572,6 +572,15 @@ fn the_preset_uses_the_accounts_existing_trail_and_create_brings_it_back() {
             "{absent}"
         );
     }
+    let docs = existing.read("p/docs/controls.md");
+    let section = docs
+        .split("## Not applicable: the account's existing trail")
+        .nth(1)
+        .expect("docs/controls.md has no not-applicable section");
+    assert!(
+        section.contains("- **SEC-02** ") && section.contains("- **DEP-07** "),
+        "{section}"
+    );
     let readme = existing.read("p/README.md");
     assert!(readme.contains("**The account's trail.**"), "no trail note");
     // The Cost section's assumptions: no trail of its own.
@@ -588,6 +597,9 @@ fn the_preset_uses_the_accounts_existing_trail_and_create_brings_it_back() {
         .run()
         .success();
     assert_eq!(trail_params(&create), "dev");
+    assert!(!create
+        .read("p/docs/controls.md")
+        .contains("## Not applicable"));
     let controls = create.read("p/.stackwright/controls.json");
     assert!(!controls.contains("security.account_trail is existing"));
     assert!(!create
