@@ -22,7 +22,7 @@ def owns_trail(out):
 def trail_outputs(stack_outputs):
     out = stack_outputs("security")
     if not owns_trail(out):
-        pytest.skip("this environment's account trail belongs to another environment (TrailOwner, DEP-07)")
+        pytest.skip({% endraw %}{% if security.existing_trail %}"security.account_trail is existing: the account's own trail is not this project's (make preflight checks it)"{% else %}"this environment's account trail belongs to another environment (TrailOwner, DEP-07)"{% endif %}{% raw %})
     return out
 
 
