@@ -140,6 +140,30 @@ fn world_open_ingress_needs_explicit_permission() {
 }
 
 #[test]
+fn terraform_says_which_answered_stages_it_does_not_generate() {
+    let check = |flavor: &str| {
+        Test::new()
+            .file(
+                "team.yaml",
+                &format!(
+                    "flavor: {flavor}\npipeline: {{stages: [validate, build, deploy, integration_test]}}\n"
+                ),
+            )
+            .args(&["answers", "check", "team.yaml"])
+            .run()
+            .success()
+            .stderr()
+    };
+    let tf = check("terraform");
+    assert!(
+        tf.contains("warning: pipeline.stages: the terraform flavour does not generate the build and integration_test stages yet"),
+        "{tf}"
+    );
+    let cfn = check("cloudformation");
+    assert!(!cfn.contains("pipeline.stages"), "{cfn}");
+}
+
+#[test]
 fn overlapping_vpc_ranges_are_refused() {
     rejects(
         "environments:\n  - {name: dev, vpc_cidr: 10.0.0.0/16}\n  - {name: prod, vpc_cidr: 10.0.128.0/17}\n",
