@@ -31,8 +31,9 @@ fn key(code: KeyCode) -> Message {
     Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-/// One pass through the wizard, as keys.
-fn session() -> Vec<Message> {
+/// One pass through the wizard, as keys; `project_fields` is how many fields
+/// the project step asks (Enter accepts each one).
+fn session(project_fields: usize) -> Vec<Message> {
     let mut keys = Vec::new();
     let typed = |keys: &mut Vec<Message>, text: &str| {
         for c in text.chars() {
@@ -47,7 +48,7 @@ fn session() -> Vec<Message> {
     keys.push(key(KeyCode::Tab));
     typed(&mut keys, "-team");
     keys.push(key(KeyCode::BackTab));
-    for _ in 0..4 {
+    for _ in 0..project_fields {
         keys.push(key(KeyCode::Enter));
     }
     // Region: search and pick.
@@ -149,7 +150,7 @@ fn main() {
         app.deferred = true;
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
         terminal.draw(|f| view::draw(f, &app)).expect("draw");
-        for msg in session() {
+        for msg in session(Step::Project.slots(&start).len()) {
             let t = Instant::now();
             update(&mut app, msg);
             terminal.draw(|f| view::draw(f, &app)).expect("draw");
