@@ -160,47 +160,43 @@ def sgr(style, text):
         i += 1
 
 
+# SGR codes that set or clear one attribute: code -> (attributes, value).
+SGR_ATTRIBUTES = {
+    1: (("bold",), True),
+    2: (("dim",), True),
+    3: (("italic",), True),
+    4: (("underline",), True),
+    7: (("reverse",), True),
+    8: (("hidden",), True),
+    9: (("strike",), True),
+    21: (("bold", "dim"), False),
+    22: (("bold", "dim"), False),
+    23: (("italic",), False),
+    24: (("underline",), False),
+    27: (("reverse",), False),
+    28: (("hidden",), False),
+    29: (("strike",), False),
+    39: (("fg",), None),
+    49: (("bg",), None),
+}
+
+# Basic and bright colour ranges: first code -> (attribute, first palette index).
+SGR_COLOURS = ((30, "fg", 0), (90, "fg", 8), (40, "bg", 0), (100, "bg", 8))
+
+
 def apply_one(style, p):
     if p == 0:
         style.reset()
-    elif p == 1:
-        style.bold = True
-    elif p == 2:
-        style.dim = True
-    elif p == 3:
-        style.italic = True
-    elif p == 4:
-        style.underline = True
-    elif p == 7:
-        style.reverse = True
-    elif p == 8:
-        style.hidden = True
-    elif p == 9:
-        style.strike = True
-    elif p in (21, 22):
-        style.bold = style.dim = False
-    elif p == 23:
-        style.italic = False
-    elif p == 24:
-        style.underline = False
-    elif p == 27:
-        style.reverse = False
-    elif p == 28:
-        style.hidden = False
-    elif p == 29:
-        style.strike = False
-    elif 30 <= p <= 37:
-        style.fg = PALETTE[p - 30]
-    elif 90 <= p <= 97:
-        style.fg = PALETTE[p - 90 + 8]
-    elif 40 <= p <= 47:
-        style.bg = PALETTE[p - 40]
-    elif 100 <= p <= 107:
-        style.bg = PALETTE[p - 100 + 8]
-    elif p == 39:
-        style.fg = None
-    elif p == 49:
-        style.bg = None
+        return
+    if p in SGR_ATTRIBUTES:
+        names, value = SGR_ATTRIBUTES[p]
+        for name in names:
+            setattr(style, name, value)
+        return
+    for first, name, base in SGR_COLOURS:
+        if first <= p <= first + 7:
+            setattr(style, name, PALETTE[p - first + base])
+            return
 
 
 def bar(x, y, w, h):
