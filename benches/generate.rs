@@ -33,10 +33,13 @@ fn answers_yaml(n: usize) -> String {
 }
 
 fn load(n: usize) -> answers::Loaded {
-    answers::load(&Layers {
-        answers: Some(Source::new("bench.yaml", answers_yaml(n))),
-        ..Layers::default()
-    })
+    answers::load(
+        &Layers {
+            answers: Some(Source::new("bench.yaml", answers_yaml(n))),
+            ..Layers::default()
+        },
+        stackwright::flavours::answer_rules,
+    )
     .expect("bench answers are valid")
 }
 
@@ -46,10 +49,13 @@ fn benches(c: &mut Criterion) {
 
     c.bench_function("load_and_validate_3_envs", |b| {
         b.iter(|| {
-            answers::load(&Layers {
-                answers: Some(Source::new("bench.yaml", black_box(text.clone()))),
-                ..Layers::default()
-            })
+            answers::load(
+                &Layers {
+                    answers: Some(Source::new("bench.yaml", black_box(text.clone()))),
+                    ..Layers::default()
+                },
+                stackwright::flavours::answer_rules,
+            )
             .unwrap()
         })
     });

@@ -94,7 +94,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
                 sets: with_region(region.as_deref(), &sets),
             };
             participant_note(&layers, preset_name.as_deref(), participant.as_ref(), true)?;
-            let loaded = answers::load(&layers)?;
+            let loaded = answers::load(&layers, flavours::answer_rules)?;
             let a = &loaded.answers;
             for w in &loaded.warnings {
                 eprintln!("warning: {w}");
@@ -129,10 +129,13 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
             out(&text)
         }
         Command::Blueprints(BlueprintsCommand::Context { answers: file, env }) => {
-            let loaded = answers::load(&Layers {
-                answers: file.as_deref().map(read_source).transpose()?,
-                ..Layers::default()
-            })?;
+            let loaded = answers::load(
+                &Layers {
+                    answers: file.as_deref().map(read_source).transpose()?,
+                    ..Layers::default()
+                },
+                flavours::answer_rules,
+            )?;
             let ctx = blueprint::Context::new(&loaded.answers);
             let mut value = serde_json::to_value(&ctx).map_err(|e| Error::Usage(e.to_string()))?;
             value["cost"] = serde_json::to_value(crate::cost::readme(&ctx))
@@ -415,7 +418,7 @@ fn cost(args: &crate::cli::CostArgs) -> Result<()> {
     };
     // The estimate does not depend on the name: no refusal without one.
     participant_note(&layers, args.preset.as_deref(), participant.as_ref(), false)?;
-    let loaded = answers::load(&layers)?;
+    let loaded = answers::load(&layers, flavours::answer_rules)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
@@ -454,7 +457,7 @@ fn new(mut args: NewArgs) -> Result<()> {
     };
     participant_note(&layers, args.preset.as_deref(), participant.as_ref(), !ask)?;
     if !ask {
-        let loaded = answers::load(&layers)?;
+        let loaded = answers::load(&layers, flavours::answer_rules)?;
         let blueprints =
             resolve_blueprints(Some(&layers), &loaded.answers.flavor, &args.blueprint_dirs)?;
         return out(&generate(&args, &loaded, &blueprints)?);
@@ -462,7 +465,7 @@ fn new(mut args: NewArgs) -> Result<()> {
     let flavor = answers::merge(&layers)?.flavor;
     if answers::validate::flavor(&flavor).is_err() {
         // Not a folder name: validation reports it where it was set.
-        answers::load(&layers)?;
+        answers::load(&layers, flavours::answer_rules)?;
     }
     let blueprints = resolve_blueprints(Some(&layers), &flavor, &args.blueprint_dirs)?;
     // The questions start from the merged answers before `auto` is resolved,

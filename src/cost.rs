@@ -601,7 +601,12 @@ mod tests {
     use crate::answers::load_str;
 
     fn est(yaml: &str) -> Estimate {
-        estimate(&load_str("answers.yaml", yaml).expect("valid").answers).expect("priced region")
+        estimate(
+            &load_str("answers.yaml", yaml, crate::flavours::answer_rules)
+                .expect("valid")
+                .answers,
+        )
+        .expect("priced region")
     }
 
     fn line(e: &Estimate, env: &str, item: &str) -> Line {
@@ -745,11 +750,14 @@ mod tests {
             checked += 1;
         }
         for p in crate::answers::PRESETS {
-            let a = crate::answers::load(&crate::answers::Layers {
-                preset: crate::answers::preset(p.name),
-                sets: vec!["region=us-east-1".into()],
-                ..Default::default()
-            })
+            let a = crate::answers::load(
+                &crate::answers::Layers {
+                    preset: crate::answers::preset(p.name),
+                    sets: vec!["region=us-east-1".into()],
+                    ..Default::default()
+                },
+                crate::flavours::answer_rules,
+            )
             .expect("preset loads")
             .answers;
             let e = estimate(&a).expect("priced region");
@@ -769,14 +777,17 @@ mod tests {
         names.sort();
         for path in names {
             let text = std::fs::read_to_string(&path).unwrap();
-            let a = crate::answers::load(&crate::answers::Layers {
-                answers: Some(crate::answers::Source::new(
-                    path.display().to_string(),
-                    text,
-                )),
-                sets: vec!["region=us-east-1".into()],
-                ..Default::default()
-            })
+            let a = crate::answers::load(
+                &crate::answers::Layers {
+                    answers: Some(crate::answers::Source::new(
+                        path.display().to_string(),
+                        text,
+                    )),
+                    sets: vec!["region=us-east-1".into()],
+                    ..Default::default()
+                },
+                crate::flavours::answer_rules,
+            )
             .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()))
             .answers;
             let e = estimate(&a).expect("priced region");
@@ -829,7 +840,13 @@ mod tests {
 
     #[test]
     fn a_region_without_a_table_gets_no_guess() {
-        let a = load_str("a.yaml", "region: eu-west-1\n").unwrap().answers;
+        let a = load_str(
+            "a.yaml",
+            "region: eu-west-1\n",
+            crate::flavours::answer_rules,
+        )
+        .unwrap()
+        .answers;
         assert_eq!(estimate(&a).unwrap_err(), "no price table for eu-west-1");
     }
 

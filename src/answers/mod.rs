@@ -14,6 +14,7 @@ pub mod validate;
 use crate::error::{Diagnostic, Error, Location, Result};
 use crate::yaml::{self, Node, NodeValue, PathPart};
 pub use model::Answers;
+pub use validate::{Findings, FlavourRules};
 
 /// A built-in preset: a base layer of answers under a name.
 #[derive(Debug, Clone, Copy)]
@@ -97,13 +98,14 @@ pub struct Loaded {
 
 /// Merges the layers and validates the result, reporting every problem at once:
 /// syntax and duplicate keys, unknown keys, wrong types and the field and
-/// cross-field rules, sorted by where they are.
-pub fn load(layers: &Layers) -> Result<Loaded> {
-    load_pinned(layers, &validate::Pins::default())
+/// cross-field rules, the generic ones and those of the flavour the answers
+/// name (`rules`, usually `crate::flavours::answer_rules`), sorted by where they are.
+pub fn load(layers: &Layers, rules: FlavourRules) -> Result<Loaded> {
+    load_pinned(layers, &validate::Pins::default(), rules)
 }
 
 /// [`load`], resolving what the answers leave open to an earlier run's values where they fit.
-pub fn load_pinned(layers: &Layers, pins: &validate::Pins) -> Result<Loaded> {
+pub fn load_pinned(layers: &Layers, pins: &validate::Pins, rules: FlavourRules) -> Result<Loaded> {
     let merged = merge_tree(layers);
     let Some(answers) = merged.answers else {
         return Err(Error::InvalidAnswers(finish(layers, merged.diags)));
@@ -120,7 +122,7 @@ pub fn load_pinned(layers: &Layers, pins: &validate::Pins) -> Result<Loaded> {
             ));
         }
     }
-    match validate::validate_pinned(answers, &merged.tree, pins) {
+    match validate::validate_pinned(answers, &merged.tree, pins, rules) {
         Ok(loaded) if diags.is_empty() => Ok(loaded),
         Ok(_) => Err(Error::InvalidAnswers(finish(layers, diags))),
         Err(Error::InvalidAnswers(rules)) => {
@@ -315,11 +317,14 @@ pub fn locate(layers: &Layers, path: &str) -> Option<Location> {
 }
 
 /// Loads answers from text alone (defaults underneath), as `answers check` and tests do.
-pub fn load_str(name: &str, text: &str) -> Result<Loaded> {
-    load(&Layers {
-        answers: Some(Source::new(name, text)),
-        ..Layers::default()
-    })
+pub fn load_str(name: &str, text: &str, rules: FlavourRules) -> Result<Loaded> {
+    load(
+        &Layers {
+            answers: Some(Source::new(name, text)),
+            ..Layers::default()
+        },
+        rules,
+    )
 }
 
 /// Deserializes the tree, collecting every wrong type: each offending value is
@@ -579,6 +584,80 @@ pub fn to_yaml(answers: &Answers) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Location;
+
+    /// Layering is the same for every flavour: these tests load without a flavour's rules.
+    fn no_flavour(_: &Answers) -> Findings {
+        Findings::default()
+    }
+
+    fn load(l: &Layers) -> Result<Loaded> {
+        super::load(l, no_flavour)
+    }
+
+    fn load_str(name: &str, text: &str) -> Result<Loaded> {
+        super::load_str(name, text, no_flavour)
+    }
+
+    /// A flavour's own rule is reported like a generic one: under its field,
+    /// at the line and column of the layer that set the value, with the
+    /// source line and the hint; a value from `--set` points at the `--set`;
+    /// its warnings reach the loaded answers.
+    #[test]
+    fn a_flavour_rule_is_reported_at_the_value_it_refuses() {
+        fn rules(a: &Answers) -> Findings {
+            let mut found = Findings::default();
+            if a.environments.get(1).is_some_and(|e| e.approval) {
+                found.refuse(
+                    "environments[1].approval",
+                    validate::Problem::new("this flavour deploys without approvals")
+                        .hint("set environments[1].approval: false"),
+                );
+            }
+            found.warn("this flavour is a stand-in");
+            found
+        }
+        let text =
+            "region: eu-west-1\nenvironments:\n  - {name: dev}\n  - {name: prod, approval: true}\n";
+        let Err(Error::InvalidAnswers(diags)) =
+            super::load(&layers(None, None, Some(text), &[]), rules)
+        else {
+            panic!("the flavour's rule refuses these answers");
+        };
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        let d = &diags[0];
+        assert_eq!(
+            d.location,
+            Some(Location {
+                source: "team.yaml".into(),
+                line: 4,
+                col: 28
+            })
+        );
+        assert_eq!(
+            d.to_string(),
+            "team.yaml:4:28: environments[1].approval: this flavour deploys without approvals\n    hint: set environments[1].approval: false"
+        );
+        let excerpt = d.excerpt.as_ref().expect("the source line is shown");
+        assert_eq!(&excerpt.line[excerpt.span.clone()], "true");
+
+        let set = &["environments[1].approval=true"];
+        let Err(Error::InvalidAnswers(diags)) = super::load(&layers(None, None, None, set), rules)
+        else {
+            panic!("the flavour's rule refuses a --set value too");
+        };
+        assert_eq!(
+            diags[0].location.as_ref().map(|l| l.source.as_str()),
+            Some("--set environments[1].approval=true")
+        );
+
+        let fine = super::load(
+            &layers(None, None, None, &["environments[1].approval=false"]),
+            rules,
+        )
+        .unwrap();
+        assert_eq!(fine.warnings, ["this flavour is a stand-in"]);
+    }
 
     fn layers(
         config: Option<&str>,

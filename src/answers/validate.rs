@@ -21,19 +21,44 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(message: impl Into<String>) -> Self {
+    pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             hint: None,
         }
     }
-    fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 }
 
 type Check = std::result::Result<(), Problem>;
+
+/// What a flavour's own answer rules found: each problem, under the field
+/// path it is about, refuses the answers like any generic rule; warnings are
+/// shown and rendering goes on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findings {
+    pub problems: Vec<(String, Problem)>,
+    pub warnings: Vec<String>,
+}
+
+impl Findings {
+    /// Refuses the value at `field` (a path such as `state.lock_table`).
+    pub fn refuse(&mut self, field: impl Into<String>, problem: Problem) {
+        self.problems.push((field.into(), problem));
+    }
+
+    pub fn warn(&mut self, warning: impl Into<String>) {
+        self.warnings.push(warning.into());
+    }
+}
+
+/// The answer rules of the flavour the answers name, beyond the generic ones.
+/// Answers know no flavour: whoever loads them passes the lookup
+/// (`crate::flavours::answer_rules`).
+pub type FlavourRules = fn(&Answers) -> Findings;
 
 pub const MAX_ENVIRONMENTS: usize = 8;
 const RESERVED_TAG_KEYS: [&str; 5] = ["Project", "Environment", "Owner", "CostCenter", "ManagedBy"];
@@ -495,9 +520,10 @@ fn printable(s: &str) -> String {
     }
 }
 
-/// Runs every rule, collecting all problems; fills in what `auto` and omission leave open.
-pub fn validate(answers: Answers, tree: &Node) -> Result<Loaded> {
-    validate_pinned(answers, tree, &Pins::default())
+/// Runs every rule, the generic ones and the flavour's, collecting all
+/// problems; fills in what `auto` and omission leave open.
+pub fn validate(answers: Answers, tree: &Node, rules: FlavourRules) -> Result<Loaded> {
+    validate_pinned(answers, tree, &Pins::default(), rules)
 }
 
 /// Values an earlier run resolved (from a project's lock file), reused for
@@ -512,7 +538,12 @@ pub struct Pins {
 }
 
 /// [`validate`], resolving `auto` and omitted values to `pins` where they still fit.
-pub fn validate_pinned(mut answers: Answers, tree: &Node, pins: &Pins) -> Result<Loaded> {
+pub fn validate_pinned(
+    mut answers: Answers,
+    tree: &Node,
+    pins: &Pins,
+    rules: FlavourRules,
+) -> Result<Loaded> {
     let chosen = answers.clone();
     let mut v = Collector {
         tree,
@@ -531,18 +562,11 @@ pub fn validate_pinned(mut answers: Answers, tree: &Node, pins: &Pins) -> Result
         );
     }
     v.push("flavor", flavor(&a.flavor));
-    if a.state.lock_table && a.flavor != "terraform" {
-        v.push(
-            "state.lock_table",
-            Err(Problem::new(format!(
-                "a DynamoDB lock table is a Terraform state setting, and flavor is {}",
-                a.flavor
-            ))
-            .hint(
-                "set flavor: terraform, or remove state.lock_table (S3 lock files need no table)",
-            )),
-        );
+    let own = rules(a);
+    for (field, problem) in own.problems {
+        v.push(&field, Err(problem));
     }
+    warnings.extend(own.warnings);
     v.push("project.name", project_name(&a.project.name));
     v.push("project.owner", tag_value(&a.project.owner));
     v.push("project.cost_center", tag_value(&a.project.cost_center));

@@ -12,7 +12,9 @@ use std::path::Path;
 
 use tera::Tera;
 
+use super::format::Formats;
 use super::{chain, eval_when, expand, Blueprint, Context, SkipDoc};
+use crate::answers::validate::Findings;
 use crate::answers::Answers;
 use crate::error::{Error, Result};
 use crate::output::RenderedFile;
@@ -48,6 +50,19 @@ impl Eval<'_> {
 pub trait Flavour: Send + Sync {
     /// Filters and functions its templates call, added to every Tera the engine builds.
     fn register(&self, _tera: &mut Tera, _answers: &Answers) {}
+
+    /// Its own answer rules, beyond the generic ones: answers it refuses or
+    /// warns about, each under its field path (the generic validator locates
+    /// them in the answers the person wrote).
+    fn answer_rules(&self, _answers: &Answers) -> Findings {
+        Findings::default()
+    }
+
+    /// File formats its blueprints write beyond the engine's table
+    /// ([`FORMATS`](super::format::FORMATS)), checked the same way.
+    fn formats(&self) -> &'static Formats {
+        &[]
+    }
 
     /// The deploy model of this project, worked out from the blueprints that
     /// apply before any file renders.

@@ -1,26 +1,41 @@
 //! The syntax check of every rendered file, chosen by its extension: nothing
-//! that fails to parse is ever written.
+//! that fails to parse is ever written. The engine knows the data formats
+//! every flavour writes (JSON, YAML, HCL); a flavour adds the formats of its
+//! own source files (TypeScript for CDK) through
+//! [`Flavour::formats`](super::flavour::Flavour::formats).
 
 /// Checks one rendered text; the error says where and what.
 pub type Checker = fn(&str) -> std::result::Result<(), String>;
 
 /// Extension (without the dot) → checker. Files with other extensions
 /// (Markdown, Python, shell, Makefiles) are written as rendered.
-pub const FORMATS: &[(&str, Checker)] = &[
+pub type Formats = [(&'static str, Checker)];
+
+/// The formats the engine checks for every flavour.
+pub const FORMATS: &Formats = &[
     ("json", check_json),
     ("yaml", check_yaml),
     ("yml", check_yaml),
-    ("ts", super::typescript::check_balanced),
     ("tf", check_hcl),
     ("tfvars", check_hcl),
     ("hcl", check_hcl),
 ];
 
-/// The checker for a path, by its extension.
+/// The engine's checker for a path, by its extension.
 pub fn checker(path: &str) -> Option<Checker> {
+    find(FORMATS, path)
+}
+
+/// Every checker for a path: the engine's, then the one of `extra` (a
+/// flavour's own formats), so a flavour can add formats but not loosen one.
+pub fn checkers(path: &str, extra: &Formats) -> impl Iterator<Item = Checker> {
+    find(FORMATS, path).into_iter().chain(find(extra, path))
+}
+
+fn find(table: &Formats, path: &str) -> Option<Checker> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let (_, ext) = name.rsplit_once('.')?;
-    FORMATS.iter().find(|(e, _)| *e == ext).map(|(_, c)| *c)
+    table.iter().find(|(e, _)| *e == ext).map(|(_, c)| *c)
 }
 
 fn check_json(text: &str) -> std::result::Result<(), String> {
@@ -53,5 +68,24 @@ mod tests {
         assert!(checker("t.tftest.hcl").unwrap()("run \"x\" {\n").is_err());
         assert!(checker("README.md").is_none());
         assert!(checker("Makefile").is_none());
+        assert!(
+            checker("lib/app.ts").is_none(),
+            "TypeScript is a flavour's format"
+        );
+    }
+
+    #[test]
+    fn a_flavour_adds_formats_after_the_engine_s() {
+        fn refuse(_: &str) -> std::result::Result<(), String> {
+            Err("refused".into())
+        }
+        let extra: &Formats = &[("ts", refuse), ("json", refuse)];
+        assert_eq!(checkers("lib/app.ts", extra).count(), 1);
+        assert!(checkers("lib/app.ts", extra).all(|c| c("x").is_err()));
+        // JSON: the engine's check first, then the flavour's.
+        let both: Vec<Checker> = checkers("a.json", extra).collect();
+        assert_eq!(both.len(), 2);
+        assert!(both[0]("{}").is_ok() && both[1]("{}").is_err());
+        assert_eq!(checkers("README.md", extra).count(), 0);
     }
 }

@@ -6,10 +6,8 @@ pub mod context;
 pub mod controls;
 pub mod flavour;
 pub mod format;
-pub(crate) mod handlers;
 pub mod manifest;
 pub mod source;
-pub mod typescript;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -128,7 +126,7 @@ pub fn render(
             }
             let checked = in_order(jobs.par_iter().map(|(spec, c)| {
                 render_spec(&exprs, &tera, bp, spec, c)?
-                    .map(|f| check_file(f, deploy.as_ref()))
+                    .map(|f| check_file(f, flavour, deploy.as_ref()))
                     .transpose()
             }))?;
             Ok((
@@ -159,15 +157,11 @@ pub fn render(
         }
     }
     for f in deploy_files {
-        files.push(check_file(f, deploy.as_ref())?.0);
+        files.push(check_file(f, flavour, deploy.as_ref())?.0);
     }
     let mut summary_ctx = tctx;
     let skips = deploy.finish(docs, &files, &mut summary_ctx)?;
-    let mut tests = deploy.tests(&files);
-    for (id, found) in typescript::jest_tests(&files) {
-        tests.entry(id).or_default().extend(found);
-    }
-    let controls = collect_controls(claims, tests)?;
+    let controls = collect_controls(claims, deploy.tests(&files))?;
     let record = controls::Record::new(&a.project.name, &a.flavor, &controls, &unmet);
 
     let mut listed: Vec<FileDoc> = files
@@ -181,7 +175,6 @@ pub fn render(
     summary_ctx.insert("controls", &controls);
     summary_ctx.insert("skips", &skips);
     summary_ctx.insert("not_applicable", &record.not_applicable);
-    summary_ctx.insert("acknowledgments", &typescript::acknowledgments(&files));
     summary_ctx.insert("files", &listed);
     let summaries: Vec<_> = applied
         .iter()
@@ -451,9 +444,10 @@ fn render_spec(
 /// A rendered file that passed [`check_file`], with the flavour's document if it reads it.
 type Checked = (RenderedFile, Option<Doc>);
 
-/// Every file must be UTF-8 and, where the format table knows its extension
-/// (or the flavour reads it), parse before anything is written.
-fn check_file(f: RenderedFile, deploy: &dyn Deploy) -> Result<Checked> {
+/// Every file must be UTF-8 and, where the format table or the flavour's own
+/// formats know its extension (or the flavour reads it), parse before
+/// anything is written.
+fn check_file(f: RenderedFile, flavour: &dyn Flavour, deploy: &dyn Deploy) -> Result<Checked> {
     let text = std::str::from_utf8(&f.content)
         .map_err(|_| Error::blueprint(&f.blueprint, format!("{} is not valid UTF-8", f.path)))?;
     let invalid = |problem: String| {
@@ -466,7 +460,7 @@ fn check_file(f: RenderedFile, deploy: &dyn Deploy) -> Result<Checked> {
         let doc = read.map_err(invalid)?;
         return Ok((f, Some(doc)));
     }
-    if let Some(check) = format::checker(&f.path) {
+    for check in format::checkers(&f.path, flavour.formats()) {
         check(text).map_err(invalid)?;
     }
     Ok((f, None))

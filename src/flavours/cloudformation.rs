@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tera::{Kwargs, State, Tera};
 
-use crate::answers::{model::BUILTIN_FLAVOR, Answers};
+use crate::answers::{model::BUILTIN_FLAVOR, Answers, Findings};
 use crate::blueprint::flavour::{Deploy, Doc, Eval, Flavour};
 use crate::blueprint::manifest::{self, Scope};
 use crate::blueprint::{quote, Blueprint, Context, SkipDoc};
@@ -20,7 +20,7 @@ pub struct CloudFormation;
 
 impl Flavour for CloudFormation {
     fn register(&self, tera: &mut Tera, a: &Answers) {
-        crate::blueprint::handlers::register(tera);
+        super::handlers::register(tera);
         let fixed = fixed_tags(a);
         let list_tags = fixed.clone();
         tera.register_function(
@@ -33,6 +33,12 @@ impl Flavour for CloudFormation {
         tera.register_function("cfn_tags_map", move |_: Kwargs, _: &State| {
             cfn_tags_map(&fixed)
         });
+    }
+
+    fn answer_rules(&self, a: &Answers) -> Findings {
+        let mut found = Findings::default();
+        super::terraform_state_only(a, &mut found);
+        found
     }
 
     fn deploy(

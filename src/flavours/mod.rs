@@ -2,12 +2,15 @@
 //! [`Flavour`](crate::blueprint::flavour::Flavour) interface. The engine never
 //! imports this module; commands pick a flavour here by name and hand it over.
 
+pub mod cdk;
 pub mod cloudformation;
+pub mod handlers;
 pub mod terraform;
 
 use std::borrow::Cow;
 
-use crate::answers::Loaded;
+use crate::answers::validate::Problem;
+use crate::answers::{Answers, Findings, Loaded};
 use crate::blueprint::{self, flavour::Flavour, source, Blueprint, Plan};
 use crate::error::Result;
 
@@ -25,8 +28,32 @@ pub fn for_name(name: &str) -> &'static dyn Flavour {
 /// Flavour name → its model.
 static FLAVOURS: &[(&str, &dyn Flavour)] = &[
     ("cloudformation", &cloudformation::CloudFormation),
+    ("cdk", &cdk::Cdk),
     ("terraform", &terraform::Terraform),
 ];
+
+/// The answer rules of the flavour the answers name, for
+/// [`answers::load`](crate::answers::load) and the commands that load answers.
+pub fn answer_rules(a: &Answers) -> Findings {
+    for_name(&a.flavor).answer_rules(a)
+}
+
+/// Terraform state settings are refused by a flavour whose state is not a
+/// Terraform backend (CloudFormation and CDK keep theirs in CloudFormation).
+fn terraform_state_only(a: &Answers, found: &mut Findings) {
+    if a.state.lock_table {
+        found.refuse(
+            "state.lock_table",
+            Problem::new(format!(
+                "a DynamoDB lock table is a Terraform state setting, and flavor is {}",
+                a.flavor
+            ))
+            .hint(
+                "set flavor: terraform, or remove state.lock_table (S3 lock files need no table)",
+            ),
+        );
+    }
+}
 
 /// Renders with the flavour the answers name.
 pub fn render(loaded: &Loaded, blueprints: &[Blueprint]) -> Result<Plan> {

@@ -14,10 +14,13 @@ use crate::error::{Error, Result};
 
 /// Loads wizard answers exactly as an answers file with the same content.
 pub fn resolve(a: &Answers) -> Result<Loaded> {
-    answers::load(&Layers {
-        answers: Some(Source::new("wizard answers", answers::to_yaml(a))),
-        ..Layers::default()
-    })
+    answers::load(
+        &Layers {
+            answers: Some(Source::new("wizard answers", answers::to_yaml(a))),
+            ..Layers::default()
+        },
+        crate::flavours::answer_rules,
+    )
 }
 
 /// The resolved answers, one line per topic, for the reviews of the wizard and

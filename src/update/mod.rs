@@ -90,10 +90,13 @@ fn read_project(dir: &Path) -> Result<Project> {
     // Made before the lock file existed: the stored answers hold resolved
     // values. Those move to the lock (so `auto` is free to follow a changed
     // engine) and the answers get `auto` back.
-    let old = answers::load(&Layers {
-        answers: Some(stored.clone()),
-        ..Layers::default()
-    })?;
+    let old = answers::load(
+        &Layers {
+            answers: Some(stored.clone()),
+            ..Layers::default()
+        },
+        crate::flavours::answer_rules,
+    )?;
     let mut chosen = old.answers.clone();
     if chosen.database.engine != Engine::None {
         chosen.database.version = "auto".into();
@@ -230,7 +233,7 @@ pub fn run(args: &UpdateArgs) -> Result<String> {
     if args.wizard {
         return wizard(&ctx, &layers, notes);
     }
-    let loaded = answers::load_pinned(&layers, &ctx.pins)?;
+    let loaded = answers::load_pinned(&layers, &ctx.pins, crate::flavours::answer_rules)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
@@ -274,7 +277,7 @@ fn wizard(ctx: &Ctx, layers: &Layers, notes: String) -> Result<String> {
             )),
             ..Layers::default()
         };
-        let loaded = answers::load_pinned(&layers, &ctx.pins)?;
+        let loaded = answers::load_pinned(&layers, &ctx.pins, crate::flavours::answer_rules)?;
         let blueprints =
             crate::resolve_blueprints(Some(&layers), &loaded.answers.flavor, &ctx.extra)?;
         update_with(ctx, &loaded, &blueprints)
@@ -309,7 +312,7 @@ fn base_files(ctx: &Ctx, current: &[Blueprint]) -> Result<(Files, Option<String>
         ),
         ..Layers::default()
     };
-    let old = answers::load_pinned(&layers, &ctx.old_pins)?;
+    let old = answers::load_pinned(&layers, &ctx.old_pins, crate::flavours::answer_rules)?;
     let blueprints = if ctx.old_extra == ctx.extra {
         current.to_vec()
     } else {

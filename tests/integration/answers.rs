@@ -511,6 +511,14 @@ fn lock_table_is_a_terraform_state_setting() {
     );
     accepts("flavor: terraform\nstate: {lock_table: true}\n");
     accepts("state: {lock_table: false}\n");
+    // The CDK flavour's own rule, at the line and column of the value.
+    rejects(
+        "flavor: cdk\nstate:\n  lock_table: true\n",
+        &[
+            "team.yaml:3:15: state.lock_table: a DynamoDB lock table is a Terraform state setting, and flavor is cdk",
+            "set flavor: terraform, or remove state.lock_table",
+        ],
+    );
 }
 
 #[test]

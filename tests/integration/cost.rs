@@ -8,7 +8,8 @@ use stackwright::cost;
 
 fn readme(answers_text: &str, flavour: &str) -> String {
     let text = format!("flavor: {flavour}\n{answers_text}");
-    let loaded = answers::load_str("answers.yaml", &text).unwrap();
+    let loaded =
+        answers::load_str("answers.yaml", &text, stackwright::flavours::answer_rules).unwrap();
     let blueprints = source::resolve(flavour, &[]).unwrap();
     let plan = stackwright::flavours::render(&loaded, &blueprints).unwrap();
     let f = plan
@@ -37,7 +38,9 @@ const CASES: &[&str] = &[
 fn every_flavours_readme_shows_the_estimate_src_cost_computes() {
     for flavour in ["cloudformation", "cdk", "terraform"] {
         for text in CASES {
-            let loaded = answers::load_str("answers.yaml", text).unwrap();
+            let loaded =
+                answers::load_str("answers.yaml", text, stackwright::flavours::answer_rules)
+                    .unwrap();
             let e = cost::estimate(&loaded.answers).unwrap();
             let r = readme(text, flavour);
             let s = section(&r);
@@ -122,7 +125,8 @@ fn plan_for(
     Vec<stackwright::blueprint::Blueprint>,
 ) {
     let text = format!("flavor: {flavour}\n{answers_text}");
-    let loaded = answers::load_str("answers.yaml", &text).unwrap();
+    let loaded =
+        answers::load_str("answers.yaml", &text, stackwright::flavours::answer_rules).unwrap();
     let blueprints = source::resolve(flavour, &[]).unwrap();
     let plan = stackwright::flavours::render(&loaded, &blueprints).unwrap();
     (loaded.answers, plan.files, blueprints)
@@ -250,7 +254,11 @@ fn the_dry_run_prints_the_inventory_and_blueprints_context_shows_the_cost_value(
         .run()
         .success();
     let value: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
-    let loaded = answers::load(&answers::Layers::default()).unwrap();
+    let loaded = answers::load(
+        &answers::Layers::default(),
+        stackwright::flavours::answer_rules,
+    )
+    .unwrap();
     let e = cost::estimate(&loaded.answers).unwrap();
     assert_eq!(value["cost"]["total"], format!("${:.2}", e.total));
     assert_eq!(value["cost"]["available"], true);

@@ -22,7 +22,8 @@ fn builtins() -> &'static [Blueprint] {
 fn network_template() -> &'static str {
     static T: OnceLock<String> = OnceLock::new();
     T.get_or_init(|| {
-        let loaded = answers::load_str("defaults.yaml", "").unwrap();
+        let loaded =
+            answers::load_str("defaults.yaml", "", stackwright::flavours::answer_rules).unwrap();
         let plan = stackwright::flavours::render(&loaded, builtins()).unwrap();
         let file = plan
             .files
@@ -49,7 +50,7 @@ fn scan(text: &str) {
 
 fn check(text: &str) -> Option<Loaded> {
     let start = Instant::now();
-    let result = answers::load_str("fuzz.yaml", text);
+    let result = answers::load_str("fuzz.yaml", text, stackwright::flavours::answer_rules);
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "took {:?}",

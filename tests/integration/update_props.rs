@@ -22,7 +22,12 @@ fn builtins() -> &'static [Blueprint] {
 }
 
 fn render(answers_text: &str) -> Files {
-    let loaded = answers::load_str("answers.yaml", answers_text).unwrap();
+    let loaded = answers::load_str(
+        "answers.yaml",
+        answers_text,
+        stackwright::flavours::answer_rules,
+    )
+    .unwrap();
     stackwright::flavours::render(&loaded, builtins())
         .unwrap()
         .files

@@ -401,7 +401,7 @@ fn enter_through_everything_renders_exactly_what_defaults_render() {
     let world = run_script(&mut a, keys);
     assert!(matches!(a.exit, Some(Exit::Written(_))), "{:?}", a.exit);
     let written = world.written.expect("written");
-    let defaults = answers::load(&Layers::default()).unwrap();
+    let defaults = answers::load(&Layers::default(), stackwright::flavours::answer_rules).unwrap();
     assert_eq!(written.answers, defaults.answers);
     match (
         stackwright::flavours::render(&written, &blueprints),
@@ -420,8 +420,15 @@ fn save_writes_the_answers_file_with_auto_kept() {
     let world = run_script(&mut a, vec![k(KeyCode::Char('s')), k(KeyCode::Enter)]);
     assert!(matches!(a.exit, Some(Exit::Saved(_))));
     let saved = world.saved.unwrap();
-    let back = answers::load_str("saved.yaml", &saved).unwrap().answers;
-    assert_eq!(back, answers::load(&Layers::default()).unwrap().answers);
+    let back = answers::load_str("saved.yaml", &saved, stackwright::flavours::answer_rules)
+        .unwrap()
+        .answers;
+    assert_eq!(
+        back,
+        answers::load(&Layers::default(), stackwright::flavours::answer_rules)
+            .unwrap()
+            .answers
+    );
     assert!(saved.contains("version: auto"), "{saved}");
 }
 
@@ -718,7 +725,9 @@ fn deferred_rendering_answers_keys_first_and_drops_stale_previews() {
 #[test]
 fn the_review_shows_the_cost_estimate_and_c_shows_its_line_items() {
     let mut a = at(Step::Review);
-    let resolved = answers::load(&Layers::default()).unwrap().answers;
+    let resolved = answers::load(&Layers::default(), stackwright::flavours::answer_rules)
+        .unwrap()
+        .answers;
     let e = stackwright::cost::estimate(&resolved).expect("us-east-1 has prices");
     let total = format!("${:.2}", e.total);
     let prod = e.groups.iter().find(|g| g.name == "prod").unwrap();
