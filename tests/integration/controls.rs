@@ -525,3 +525,200 @@ fn every_fixture_claims_only_tests_and_files_that_exist() {
         }
     }
 }
+
+/// How one flavour names its trail resources in control claims, and whether
+/// a rendered project creates them in some environment.
+struct TrailResources {
+    flavor: &'static str,
+    /// Identifiers as the claims write them (logical ids, Terraform addresses, constructs).
+    names: &'static [&'static str],
+    /// Whether any environment of the project in `dir` creates the trail.
+    created: fn(&Path) -> bool,
+}
+
+/// CloudFormation: the trail resources carry `Condition: IsTrailOwner`, true
+/// where an environment's TrailOwner parameter is its own name.
+fn cfn_trail_created(dir: &Path) -> bool {
+    let params: Vec<PathBuf> = std::fs::read_dir(dir.join("params"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "pipeline.json")
+        .collect();
+    assert!(!params.is_empty());
+    let template = std::fs::read_to_string(dir.join("templates/security.yaml")).unwrap();
+    assert!(template
+        .contains("  Trail:\n    Type: AWS::CloudTrail::Trail\n    Condition: IsTrailOwner\n"));
+    params.iter().any(|p| {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        let env = p.file_stem().unwrap().to_str().unwrap();
+        v["security"]["Parameters"]["TrailOwner"] == env
+    })
+}
+
+/// Terraform: `aws_cloudtrail.this` and its companions have `count = var.create_trail ? 1 : 0`,
+/// fed by each root's `owns_account_trail`.
+fn tf_trail_created(dir: &Path) -> bool {
+    let module = std::fs::read_to_string(dir.join("modules/security/main.tf")).unwrap();
+    let trail = module
+        .split("resource \"aws_cloudtrail\" \"this\" {")
+        .nth(1)
+        .expect("the security module declares the trail");
+    assert!(trail.contains("count = var.create_trail ? 1 : 0"));
+    let envs: Vec<PathBuf> = std::fs::read_dir(dir.join("envs"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("terraform.tfvars"))
+        .collect();
+    assert!(!envs.is_empty());
+    envs.iter().any(|p| {
+        let text = std::fs::read_to_string(p).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.split('=').next().unwrap().trim() == "owns_account_trail")
+            .expect("every root says whether it owns the trail");
+        line.split('=').nth(1).unwrap().trim() == "true"
+    })
+}
+
+/// CDK: the security stack creates the trail where `ownsAccountSingletons(env)`.
+fn cdk_trail_created(dir: &Path) -> bool {
+    let stack = std::fs::read_to_string(dir.join("lib/security-stack.ts")).unwrap();
+    assert!(stack.contains("if (ownsAccountSingletons(env)) {"));
+    let config = std::fs::read_to_string(dir.join("config/environments.ts")).unwrap();
+    let body = config
+        .split("export function ownsAccountSingletons(env: EnvironmentConfig): boolean {")
+        .nth(1)
+        .expect("config/environments.ts defines ownsAccountSingletons")
+        .split("\n}")
+        .next()
+        .unwrap();
+    !body.trim_end().ends_with("return false;")
+}
+
+const TRAILS: &[TrailResources] = &[
+    TrailResources {
+        flavor: "cloudformation",
+        names: &[
+            "Trail",
+            "TrailBucket",
+            "TrailBucketPolicy",
+            "TrailLogGroup",
+            "TrailLogsRole",
+            "MetricFilter",
+        ],
+        created: cfn_trail_created,
+    },
+    TrailResources {
+        flavor: "cdk",
+        names: &[
+            "Trail",
+            "TrailBucket",
+            "TrailLogGroup",
+            "CIS metric filters",
+        ],
+        created: cdk_trail_created,
+    },
+    TrailResources {
+        flavor: "terraform",
+        names: &[
+            "aws_cloudtrail.this",
+            "module.trail_bucket",
+            "aws_cloudwatch_log_group.trail",
+            "trail_trust",
+        ],
+        created: tf_trail_created,
+    },
+];
+
+/// The claims (control id, file and resource text) of a rendered project.
+fn claims(dir: &Path) -> Vec<(String, String)> {
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(".stackwright/controls.json")).unwrap(),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    for c in v["controls"].as_array().unwrap() {
+        for p in c["places"].as_array().unwrap() {
+            out.push((
+                c["id"].as_str().unwrap().to_string(),
+                format!("{} {}", p["file"], p["resource"]),
+            ));
+        }
+    }
+    out
+}
+
+/// Whether `text` names `name` as a whole identifier (not as part of a longer one).
+fn names(text: &str, name: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    text.match_indices(name).any(|(i, _)| {
+        !word(text[..i].chars().next_back()) && !word(text[i + name.len()..].chars().next())
+    })
+}
+
+/// The workshop preset (fixture 12) relies on the account's existing trail:
+/// in every flavour no environment creates a trail, and no control claim
+/// (SEC-03..07, MON-02 and the rest) names a trail resource. With
+/// `security.account_trail: create` the same claims do name them, so the
+/// names are the ones the claims use and the check can fail.
+#[test]
+fn with_the_account_s_existing_trail_no_claim_names_a_trail_resource_it_does_not_create() {
+    let answers = fixture("12-workshop-preset-us-east-1.yaml");
+    for t in TRAILS {
+        let flavor = format!("flavor={}", t.flavor);
+        let run = Test::new()
+            .answers(&answers)
+            .args(&["new", "--set", &flavor, "--out", "existing"])
+            .run()
+            .success();
+        let existing = run.dir.join("existing");
+        assert!(
+            !(t.created)(&existing),
+            "{}: an environment creates a trail",
+            t.flavor
+        );
+        for (id, claim) in claims(&existing) {
+            for name in t.names {
+                assert!(
+                    !names(&claim, name),
+                    "{}: {id} names {name}, which this project does not create: {claim}",
+                    t.flavor
+                );
+            }
+        }
+
+        let run = Test::new()
+            .answers(&answers)
+            .args(&[
+                "new",
+                "--set",
+                &flavor,
+                "--set",
+                "security.account_trail=create",
+                "--out",
+                "create",
+            ])
+            .run()
+            .success();
+        let create = run.dir.join("create");
+        assert!(
+            (t.created)(&create),
+            "{}: no environment creates the trail",
+            t.flavor
+        );
+        let all: Vec<(String, String)> = claims(&create);
+        for name in t.names {
+            assert!(
+                all.iter().any(|(_, c)| names(c, name)),
+                "{}: no claim names {name} when the project creates the trail",
+                t.flavor
+            );
+        }
+        for id in ["SEC-03", "MON-02"] {
+            assert!(
+                all.iter().any(|(i, _)| i == id),
+                "{}: {id} is claimed",
+                t.flavor
+            );
+        }
+    }
+}
