@@ -135,6 +135,8 @@ def moto_getatt_missing(resource_type: str, attr: str) -> bool:
         return False
     if not cls.has_cfn_attr(attr):  # moto refuses the whole stack: "does not support attribute type"
         return True
+    if not hasattr(cls, "get_cfn_attribute"):  # moto's Fn::GetAtt then fails with AttributeError
+        return True
     try:
         cls.get_cfn_attribute(object.__new__(cls), attr)
     except NotImplementedError:
@@ -319,8 +321,54 @@ def install_get_stack_output_shim() -> None:
         return orig(resource_json, resources_map)
 
     parsing.clean_json = clean_json
+
+    from moto.ec2.models.nat_gateways import NatGateway
+
+    if not hasattr(NatGateway, "get_cfn_attribute"):
+        def nat_gateway_attribute(self, attribute_name):  # type: ignore[no-untyped-def]
+            if attribute_name == "NatGatewayId":
+                return self.id
+            from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+            raise UnformattedGetAttTemplateException()
+
+        NatGateway.get_cfn_attribute = nat_gateway_attribute
+        SHIMS.append("AWS::EC2::NatGateway answers Fn::GetAtt NatGatewayId with its id (moto's model has no "
+                     "attributes at all, and the GetAtt fails with AttributeError)")
     SHIMS.append("Fn::GetStackOutput resolved to the named stack's output (moto 5.2 lacks the intrinsic and "
                  "passes it through unresolved); a missing stack or output fails the operation")
+
+
+def install_managed_policy_shim() -> None:
+    """moto's AWS::IAM::Role handler ignores ManagedPolicyArns, so a role created by CloudFormation
+    has none of its managed policies (the CDK bootstrap's execution role would have no execution
+    policy at all). The shim attaches them as CloudFormation does (an unknown policy fails the
+    resource: AWS-managed ones exist when MOTO_IAM_LOAD_MANAGED_POLICIES=true) and detaches them
+    before the role is deleted (moto refuses to delete a role with attached policies)."""
+    from moto.iam.models import Role, iam_backends
+    from moto.utilities.utils import get_partition
+
+    orig_create = Role.create_from_cloudformation_json.__func__
+    orig_delete = Role.delete_from_cloudformation_json.__func__
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        role = orig_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for arn in cloudformation_json.get("Properties", {}).get("ManagedPolicyArns") or []:
+            backend.attach_role_policy(arn, role.name)
+        return role
+
+    def delete(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for role in list(backend.roles.values()):
+            if role.name == resource_name:
+                for arn in list(role.managed_policies):
+                    backend.detach_role_policy(arn, role.name)
+        return orig_delete(cls, resource_name, cloudformation_json, account_id, region_name)
+
+    Role.create_from_cloudformation_json = classmethod(create)
+    Role.delete_from_cloudformation_json = classmethod(delete)
+    SHIMS.append("AWS::IAM::Role attaches its ManagedPolicyArns (moto's handler ignores them) and detaches them "
+                 "on delete (moto refuses to delete a role with attached policies)")
 
 
 def free_port() -> int:
