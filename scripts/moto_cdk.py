@@ -30,8 +30,9 @@ orders it, each step checked:
      set (CREATE, TemplateURL of the uploaded template, RoleARN the execution role, capabilities
      IAM, NAMED_IAM and AUTO_EXPAND, the stack tags of the manifest, the template's own parameter
      defaults: BootstrapVersion resolved by CloudFormation from SSM) created, waited for, executed;
-     then CREATE_COMPLETE, every resource of the template in list_stack_resources with a physical
-     id, every output resolved; spot checks of the first environment's key, VPC and subnets;
+     then CREATE_COMPLETE, every resource of the template in list_stack_resources, every function
+     with the code of its asset, every output resolved; spot checks of the first environment's key
+     rotation, VPC, subnets and alarms (acting on the security stack's alert topic);
   3. no-op update: every stack again through a change set with the same template, as `cdk deploy
      --force` does: CloudFormation must find no changes (the change set FAILED with "didn't contain
      changes" and is deleted), and the stack keeps its status and every physical id;
@@ -43,8 +44,10 @@ What moto cannot do is printed, never silently dropped: resource types moto has 
 model for, and custom resources (moto runs their provider Lambda only in Docker) are removed from
 the temporary copy of the template before it is published, by type and logical id, with every
 resource and output that refers to one of them (Ref, GetAtt, Sub, an Fn::GetStackOutput of an
-output that had to go) and the reason. moto bugs that make a valid template fail are worked
-around inside the in-process server (motolib's shims), each printed. The generated project is
+output that had to go) and the reason; a stack left with nothing moto can create is printed as
+not emulated. moto bugs that make a valid template fail, and resource types moto has as APIs but
+not in CloudFormation (CloudWatch alarms and dashboards, metric filters), are handled inside the
+in-process server (motolib's shims and models), each printed. The generated project is
 never changed; scripts/check_cdk.py checks it with cfn-lint, checkov and its own tests.
 
 Output: one line per step (`moto_cdk: <fixture> <step>: ok|FAIL ... (<seconds>s)`), what moto could
@@ -79,7 +82,7 @@ import check_cdk  # noqa: E402
 import matrixlib  # noqa: E402
 from motolib import (  # noqa: E402
     MOTO_LOG, SHIMS, Check, adapt, eval_condition, free_port, indent, install_get_stack_output_shim,
-    install_managed_policy_shim, install_moto_shims, load_template, moto_gap, walk,
+    install_managed_policy_shim, install_monitoring_models, install_moto_shims, load_template, moto_gap, walk,
 )
 
 PIPELINE_ACCOUNT = "123456789012"  # moto's default account
@@ -563,6 +566,20 @@ def verify_stack(fx: Fixture, check: Check, cfn: Any, aid: str, desc: dict) -> N
             if note not in check.notes:
                 check.notes.append(note)
     fx.physical[aid] = present
+    # CloudFormation fails a function whose code object is missing; moto creates it with empty code.
+    for lid, res in tpl["Resources"].items():
+        code = (res.get("Properties") or {}).get("Code") or {}
+        if res["Type"] != "AWS::Lambda::Function" or "S3Key" not in code or not present.get(lid):
+            continue
+        try:
+            size = fx.client("lambda", fx.account(st.env)).get_function(
+                FunctionName=present[lid])["Configuration"].get("CodeSize", 0)
+        except Exception as e:  # noqa: BLE001
+            check.fail(f"{st.name}: function {lid}: {e}")
+            continue
+        if not size:
+            check.fail(f"{st.name}: function {lid} has no code: its asset {code['S3Key']} is not in the assets "
+                       "bucket (CloudFormation fails the resource: NoSuchKey)")
     outs = {o["OutputKey"]: o.get("OutputValue") for o in desc.get("Outputs", [])}
     for name in tpl.get("Outputs") or {}:
         value = outs.get(name)
@@ -587,6 +604,16 @@ def spot_checks(fx: Fixture, check: Check, env: str) -> None:
             check.fail(f"{env}: KMS key {outs['KmsKeyArn']}: {e}")
     else:
         check.fail(f"{env}: no KmsKeyArn output")
+    alarms = [a for page in fx.client("cloudwatch", account).get_paginator("describe_alarms").paginate()
+              for a in page["MetricAlarms"] if a["AlarmName"].startswith(f"{fx.project}-{env}-")]
+    if any(fx.stacks[a].name.endswith("-monitoring") for a in fx.env_stacks(env)):
+        wrong = [a["AlarmName"] for a in alarms if set(a.get("AlarmActions") or []) != {outs.get("AlertTopicArn")}]
+        if not alarms:
+            check.fail(f"{env}: the monitoring stack is deployed but CloudWatch has no {fx.project}-{env}- alarm")
+        elif wrong:
+            check.fail(f"{env}: alarms not acting on the alert topic {outs.get('AlertTopicArn')}: {wrong[:5]}")
+        else:
+            check.notes.append(f"{env}: {len(alarms)} alarms act on the alert topic {outs.get('AlertTopicArn')}")
     ec2 = fx.client("ec2", account)
     try:
         vpc = ec2.describe_vpcs(VpcIds=[outs["VpcId"]])["Vpcs"][0]
@@ -832,6 +859,7 @@ def main() -> int:
     install_moto_shims()
     install_get_stack_output_shim()
     install_managed_policy_shim()
+    install_monitoring_models()
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -371,6 +371,146 @@ def install_managed_policy_shim() -> None:
                  "on delete (moto refuses to delete a role with attached policies)")
 
 
+def install_monitoring_models() -> None:
+    """CloudFormation models for AWS::CloudWatch::Alarm, AWS::CloudWatch::Dashboard and
+    AWS::Logs::MetricFilter, which moto 5.2 implements as APIs but not in CloudFormation (a CDK
+    monitoring stack holds nothing else, so without them it could not be emulated at all). Each
+    calls moto's own backend as the resource handler calls the API, with the checks that API makes
+    in AWS: a metric filter's log group must exist (ResourceNotFoundException), a dashboard body
+    must be JSON (InvalidParameterInput). Registered before moto first builds its model map."""
+    from moto.cloudformation import parsing
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.core.common_models import CloudFormationModel
+    from moto.logs.models import logs_backends
+
+    class MonitoringModel:
+        """What the three models share; each is a direct CloudFormationModel subclass, which is
+        how moto finds models (CloudFormationModel.__subclasses__()), and names a moto module,
+        under whose service moto's model metaclass files it."""
+
+        def __init__(self, name: str, account_id: str, region_name: str, arn: str = "") -> None:
+            self.name, self.account_id, self.region_name, self.arn = name, account_id, region_name, arn
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.name
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn" and cls is AlarmModel
+
+        def get_cfn_attribute(self, attribute_name: str) -> str:
+            if attribute_name == "Arn" and self.arn:
+                return self.arn
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json,  # type: ignore[no-untyped-def]
+                                            account_id, region_name):
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    class AlarmModel(MonitoringModel, CloudFormationModel):
+        __module__ = "moto.cloudwatch.models"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::Alarm"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,  # type: ignore[no-untyped-def]
+                                            **kwargs):
+            p = cloudformation_json["Properties"]
+            name = p.get("AlarmName") or resource_name
+            alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
+                name=name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"),
+                comparison_operator=p["ComparisonOperator"], evaluation_periods=int(p["EvaluationPeriods"]),
+                period=int(p["Period"]) if "Period" in p else None, threshold=float(p["Threshold"]) if "Threshold" in p else None,
+                statistic=p.get("Statistic"), description=p.get("AlarmDescription"),
+                dimensions=p.get("Dimensions") or [], alarm_actions=p.get("AlarmActions") or [],
+                datapoints_to_alarm=p.get("DatapointsToAlarm"), extended_statistic=p.get("ExtendedStatistic"),
+                ok_actions=p.get("OKActions"), insufficient_data_actions=p.get("InsufficientDataActions"),
+                unit=p.get("Unit"), actions_enabled=p.get("ActionsEnabled", True),
+                treat_missing_data=p.get("TreatMissingData"), tags=p.get("Tags"))
+            return cls(name, account_id, region_name, alarm.alarm_arn)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([self.name])
+
+    class DashboardModel(MonitoringModel, CloudFormationModel):
+        __module__ = "moto.cloudwatch.models"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::Dashboard"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "DashboardName"
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,  # type: ignore[no-untyped-def]
+                                            **kwargs):
+            p = cloudformation_json["Properties"]
+            name = p.get("DashboardName") or resource_name
+            body = p["DashboardBody"]
+            try:
+                json.loads(body)
+            except (TypeError, ValueError) as e:
+                raise ValidationError(message=f"InvalidParameterInput: dashboard {name}: body is not JSON: {e}")
+            cloudwatch_backends[account_id][region_name].put_dashboard(name, body)
+            return cls(name, account_id, region_name)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            cloudwatch_backends[account_id][region_name].delete_dashboards([self.name])
+
+    class MetricFilterModel(MonitoringModel, CloudFormationModel):
+        __module__ = "moto.logs.models"
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::Logs::MetricFilter"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "FilterName"
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,  # type: ignore[no-untyped-def]
+                                            **kwargs):
+            p = cloudformation_json["Properties"]
+            name = p.get("FilterName") or resource_name
+            backend = logs_backends[account_id][region_name]
+            if p["LogGroupName"] not in backend.groups:
+                raise ValidationError(message=f"ResourceNotFoundException: metric filter {name}: log group "
+                                              f"{p['LogGroupName']} does not exist")
+            transformations = [{"metricName": m["MetricName"], "metricNamespace": m["MetricNamespace"],
+                                "metricValue": m["MetricValue"]} for m in p["MetricTransformations"]]
+            backend.put_metric_filter(name, p.get("FilterPattern", ""), p["LogGroupName"], transformations)
+            instance = cls(name, account_id, region_name)
+            instance.log_group = p["LogGroupName"]
+            return instance
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            logs_backends[account_id][region_name].delete_metric_filter(self.name, self.log_group)
+
+    parsing.get_model_list.cache_clear()
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
+    for model in (AlarmModel, DashboardModel, MetricFilterModel):
+        if parsing.get_model_map().get(model.cloudformation_type()) is not model:
+            raise RuntimeError(f"moto did not register the {model.cloudformation_type()} model")
+    SHIMS.append("CloudFormation models for AWS::CloudWatch::Alarm, AWS::CloudWatch::Dashboard and "
+                 "AWS::Logs::MetricFilter over moto's own CloudWatch and Logs backends (moto has the APIs, "
+                 "not the resource types); a missing log group and a dashboard body that is not JSON fail "
+                 "the resource as the APIs do")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
