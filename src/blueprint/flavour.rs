@@ -64,10 +64,11 @@ pub trait Flavour: Send + Sync {
         &[]
     }
 
-    /// The deploy model of this project, worked out from the blueprints that
-    /// apply before any file renders.
+    /// The deploy model of this project, worked out from the answers and the
+    /// blueprints that apply before any file renders.
     fn deploy(
         &self,
+        answers: &Answers,
         eval: &Eval,
         applied: &[&Blueprint],
         tctx: &tera::Context,

@@ -99,7 +99,7 @@ pub fn render(
             applied.push(bp);
         }
     }
-    let deploy = flavour.deploy(&eval, &applied, &tctx)?;
+    let deploy = flavour.deploy(a, &eval, &applied, &tctx)?;
     deploy.context(&mut tctx);
     let env_ctxs: Vec<tera::Context> = ctx
         .environments

@@ -51,6 +51,7 @@ impl Flavour for Terraform {
 
     fn deploy(
         &self,
+        _answers: &Answers,
         _eval: &Eval,
         _applied: &[&Blueprint],
         _tctx: &tera::Context,

@@ -38,6 +38,7 @@ impl Flavour for Cdk {
 
     fn deploy(
         &self,
+        _answers: &Answers,
         _eval: &Eval,
         _applied: &[&Blueprint],
         _tctx: &tera::Context,

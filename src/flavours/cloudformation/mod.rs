@@ -1,6 +1,9 @@
 //! The CloudFormation flavour: tag functions for its templates, and the stack
 //! deploy model — stacks in deploy order, `params/<env>.json` per environment
-//! and `params/pipeline.json`, checked against each template's `Parameters`.
+//! and `params/pipeline.json`, checked against each template's `Parameters`;
+//! and what the stacks keep when they are deleted ([`retained`]).
+
+pub mod retained;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -43,12 +46,14 @@ impl Flavour for CloudFormation {
 
     fn deploy(
         &self,
+        answers: &Answers,
         eval: &Eval,
         applied: &[&Blueprint],
         tctx: &tera::Context,
     ) -> Result<Box<dyn Deploy>> {
         Ok(Box::new(Stacks {
             stacks: collect_stacks(eval, applied, tctx)?,
+            retained: retained::retained(answers),
         }))
     }
 
@@ -73,11 +78,14 @@ pub struct StackDoc {
 /// The stacks of one project.
 pub struct Stacks {
     pub stacks: Vec<StackDoc>,
+    /// What the stacks keep when they are deleted.
+    pub retained: Vec<retained::RetainedDoc>,
 }
 
 impl Deploy for Stacks {
     fn context(&self, tctx: &mut tera::Context) {
         tctx.insert("stacks", &self.stacks);
+        tctx.insert("retained", &self.retained);
     }
 
     fn files(
