@@ -577,7 +577,7 @@ fn generate_quiet(
             "would write {}/ (dry run, nothing written)\n{}\n{}\n{}",
             target.display(),
             output::tree(&files),
-            crate::inventory::text(&files, &loaded.answers, blueprints),
+            crate::inventory::text(&files, &loaded.answers, blueprints, flavour),
             cost_text(&loaded.answers)
         ));
     }

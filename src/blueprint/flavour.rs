@@ -22,6 +22,9 @@ use crate::output::RenderedFile;
 /// A rendered document parsed by a flavour; only that flavour looks inside.
 pub type Doc = Box<dyn Any + Send + Sync>;
 
+/// The rendered files that are UTF-8: path → text.
+pub type Texts<'a> = BTreeMap<&'a str, &'a str>;
+
 /// Evaluates a blueprint's manifest expressions (conditions, paths, values).
 pub struct Eval<'a> {
     pub(crate) tera: &'a Tera,
@@ -73,6 +76,11 @@ pub trait Flavour: Send + Sync {
         applied: &[&Blueprint],
         tctx: &tera::Context,
     ) -> Result<Box<dyn Deploy>>;
+
+    /// What `new --dry-run` lists besides the files: per environment, the
+    /// units this flavour deploys and what each declares, read from the
+    /// rendered files.
+    fn inventory(&self, files: &Texts, answers: &Answers, blueprints: &[Blueprint]) -> String;
 
     /// What to tell the user after writing the project, if anything.
     fn next_steps(&self, _target: &Path, _answers: &Answers) -> Option<String> {

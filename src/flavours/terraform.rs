@@ -6,6 +6,8 @@
 //! passes only variables it declares and every variable it requires, and
 //! every tfvars value is a variable of its root.
 
+pub mod inventory;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -13,7 +15,7 @@ use tera::{Kwargs, State, Tera};
 
 use super::cloudformation::{scan_template, TemplateDoc};
 use crate::answers::Answers;
-use crate::blueprint::flavour::{control_of, python_tests, Deploy, Doc, Eval, Flavour};
+use crate::blueprint::flavour::{control_of, python_tests, Deploy, Doc, Eval, Flavour, Texts};
 use crate::blueprint::{Blueprint, SkipDoc};
 use crate::error::{Error, Result};
 use crate::output::RenderedFile;
@@ -57,6 +59,10 @@ impl Flavour for Terraform {
         _tctx: &tera::Context,
     ) -> Result<Box<dyn Deploy>> {
         Ok(Box::new(Roots))
+    }
+
+    fn inventory(&self, files: &Texts, answers: &Answers, _blueprints: &[Blueprint]) -> String {
+        inventory::terraform(files, answers)
     }
 
     fn next_steps(&self, target: &Path, a: &Answers) -> Option<String> {

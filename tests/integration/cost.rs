@@ -155,7 +155,8 @@ fn resources_by_text(text: &str) -> usize {
 #[test]
 fn dry_run_lists_each_environments_stacks_with_their_resource_counts() {
     let (a, files, bps) = plan_for(CASES[0], "cloudformation");
-    let out = stackwright::inventory::text(&files, &a, &bps);
+    let out =
+        stackwright::inventory::text(&files, &a, &bps, stackwright::flavours::for_name(&a.flavor));
     let file = |p: &str| {
         String::from_utf8(files.iter().find(|f| f.path == p).unwrap().content.clone()).unwrap()
     };
@@ -192,7 +193,8 @@ fn dry_run_lists_each_environments_stacks_with_their_resource_counts() {
 #[test]
 fn dry_run_counts_terraform_resource_blocks_per_module_and_lists_cdk_stages() {
     let (a, files, bps) = plan_for(CASES[0], "terraform");
-    let out = stackwright::inventory::text(&files, &a, &bps);
+    let out =
+        stackwright::inventory::text(&files, &a, &bps, stackwright::flavours::for_name(&a.flavor));
     // Independent count: `resource "` at the start of a line in a module folder's own .tf files.
     let count = |dir: &str| -> usize {
         files
@@ -229,7 +231,8 @@ fn dry_run_counts_terraform_resource_blocks_per_module_and_lists_cdk_stages() {
     assert!(out.contains("  dev: root envs/dev/"), "{out}");
 
     let (a, files, bps) = plan_for(CASES[0], "cdk");
-    let out = stackwright::inventory::text(&files, &a, &bps);
+    let out =
+        stackwright::inventory::text(&files, &a, &bps, stackwright::flavours::for_name(&a.flavor));
     assert!(
         out.contains("  dev: stage dev, 4 stacks: Security, Network, Database, Monitoring"),
         "{out}"

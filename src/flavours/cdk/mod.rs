@@ -5,6 +5,7 @@
 //! jest tests named after controls and documents the acknowledgments of
 //! `lib/compliance.ts`.
 
+pub mod inventory;
 pub mod typescript;
 
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 use tera::Tera;
 
 use crate::answers::{Answers, Findings};
-use crate::blueprint::flavour::{python_tests, Deploy, Doc, Eval, Flavour};
+use crate::blueprint::flavour::{python_tests, Deploy, Doc, Eval, Flavour, Texts};
 use crate::blueprint::format::Formats;
 use crate::blueprint::{Blueprint, SkipDoc};
 use crate::error::Result;
@@ -30,6 +31,10 @@ impl Flavour for Cdk {
         let mut found = Findings::default();
         super::terraform_state_only(a, &mut found);
         found
+    }
+
+    fn inventory(&self, files: &Texts, answers: &Answers, _blueprints: &[Blueprint]) -> String {
+        inventory::cdk(files, answers)
     }
 
     fn formats(&self) -> &'static Formats {

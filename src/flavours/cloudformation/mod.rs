@@ -3,6 +3,7 @@
 //! and `params/pipeline.json`, checked against each template's `Parameters`;
 //! and what the stacks keep when they are deleted ([`retained`]).
 
+pub mod inventory;
 pub mod retained;
 
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tera::{Kwargs, State, Tera};
 
 use crate::answers::{model::BUILTIN_FLAVOR, Answers, Findings};
-use crate::blueprint::flavour::{Deploy, Doc, Eval, Flavour};
+use crate::blueprint::flavour::{Deploy, Doc, Eval, Flavour, Texts};
 use crate::blueprint::manifest::{self, Scope};
 use crate::blueprint::{quote, Blueprint, Context, SkipDoc};
 use crate::error::{Error, Result};
@@ -55,6 +56,10 @@ impl Flavour for CloudFormation {
             stacks: collect_stacks(eval, applied, tctx)?,
             retained: retained::retained(answers),
         }))
+    }
+
+    fn inventory(&self, files: &Texts, answers: &Answers, blueprints: &[Blueprint]) -> String {
+        inventory::cloudformation(files, answers, blueprints)
     }
 
     fn next_steps(&self, target: &Path, a: &Answers) -> Option<String> {
