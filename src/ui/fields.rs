@@ -72,8 +72,8 @@ impl Step {
     pub fn slots(self, a: &Answers) -> Vec<Slot> {
         let one = |fields: &[Field]| fields.iter().map(|f| Slot::new(*f)).collect();
         match self {
-            // The lock table is asked only where it means something: Terraform.
-            Step::Project if a.flavor == "terraform" => one(&[
+            // The lock table is asked only where the flavour accepts it (Terraform).
+            Step::Project if accepts_lock_table(a) => one(&[
                 Field::Name,
                 Field::Owner,
                 Field::CostCenter,
@@ -303,13 +303,24 @@ impl Slot {
     }
 }
 
+/// Whether the chosen flavour accepts `state.lock_table`: its own answer
+/// rules do not refuse it.
+fn accepts_lock_table(a: &Answers) -> bool {
+    let mut with = a.clone();
+    with.state.lock_table = true;
+    !crate::flavours::answer_rules(&with)
+        .problems
+        .iter()
+        .any(|(field, _)| field == "state.lock_table")
+}
+
 /// Whether a field means anything with the other answers as they are: no
 /// port without an app, no database details without a database, no
 /// repository without a pipeline.
 pub fn applies(a: &Answers, s: Slot) -> bool {
     match s.field {
         Field::Port => a.app.kind != AppKind::None,
-        Field::LockTable => a.flavor == "terraform",
+        Field::LockTable => accepts_lock_table(a),
         Field::Version | Field::Class | Field::DbName => a.database.engine != Engine::None,
         Field::Repository | Field::Branch | Field::Email => !a.pipeline.stages.is_empty(),
         _ => true,
@@ -607,8 +618,8 @@ pub fn set_choice(a: &mut Answers, s: Slot, i: usize) {
     match s.field {
         Field::Flavor => {
             a.flavor = v.clone();
-            // The lock table is a Terraform setting: another flavour would refuse it.
-            if a.flavor != "terraform" {
+            // A flavour that refuses the lock table (it is a Terraform setting) drops it.
+            if !accepts_lock_table(a) {
                 a.state.lock_table = false;
             }
         }
@@ -780,6 +791,15 @@ mod tests {
         set_choice(&mut a, Slot::new(Field::Flavor), i);
         assert!(!a.state.lock_table);
         assert!(!project(&a).contains(&Field::LockTable));
+        // CDK refuses it too (its answer rules say so): not asked, and dropped.
+        let i = flavour(&a, "terraform");
+        set_choice(&mut a, Slot::new(Field::Flavor), i);
+        a.state.lock_table = true;
+        let i = flavour(&a, "cdk");
+        set_choice(&mut a, Slot::new(Field::Flavor), i);
+        assert!(!a.state.lock_table);
+        assert!(!project(&a).contains(&Field::LockTable));
+        assert!(!applies(&a, Slot::new(Field::LockTable)));
     }
 
     #[test]
