@@ -10,6 +10,7 @@ mod fuzz;
 mod hostile;
 mod install;
 mod output;
+mod terraform;
 mod update;
 mod update_props;
 mod wizard;

@@ -1,5 +1,12 @@
 # Root module of {{ env.name }} ({{ env.profile }} profile{% if env.cross_account %}, account {{ env.account_id }}{% endif %}).
 # Values are in terraform.tfvars; backend settings in backend.hcl.
+{%- if env.cross_account and pipeline.enabled %}
+# The pipeline's builds run in the pipeline's account and assume the apply
+# role of account {{ env.account_id }} (var.apply_role_arn).
+{%- elif env.cross_account %}
+# Terraform runs with the credentials of account {{ env.account_id }} itself
+# (no pipeline, no apply role); allowed_account_ids refuses any other account.
+{%- endif %}
 
 provider "aws" {
   region              = var.region

@@ -19,18 +19,18 @@ variable "environment" {
 }
 
 variable "account_id" {
-  description = "Account the environment lives in; empty for the pipeline's own account."
+  description = "Account the environment lives in; empty for the account of the credentials Terraform runs with (the pipeline's, when there is one)."
   type        = string
   default     = ""
 
   validation {
     condition     = var.account_id == "" || can(regex("^[0-9]{12}$", var.account_id))
-    error_message = "The account id must be 12 digits, or empty for the pipeline's account."
+    error_message = "The account id must be 12 digits, or empty for the account of the credentials in use."
   }
 }
 
 variable "apply_role_arn" {
-  description = "Role the provider assumes to apply in another account (CI-07); empty in the pipeline's account."
+  description = "Role the provider assumes to apply in another account than the pipeline's (CI-07); empty in the pipeline's account and in projects without a pipeline."
   type        = string
   default     = ""
 

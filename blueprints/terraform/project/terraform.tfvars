@@ -7,9 +7,14 @@
 region      = {{ region.code | hcl_str }}
 environment = {{ env.name | hcl_str }}
 account_id  = {{ env.account_id | hcl_str }}
-{%- if env.cross_account %}
+{%- if env.cross_account and pipeline.enabled %}
 
+# The pipeline's plan and apply builds of {{ env.name }} assume this role (bootstrap/apply-role.yaml).
 apply_role_arn = {{ ("arn:" ~ region.partition ~ ":iam::" ~ env.account_id ~ ":role/" ~ project.name ~ "-" ~ env.name ~ "-terraform-apply") | hcl_str }}
+{%- elif env.cross_account %}
+
+# No pipeline, so no apply role: Terraform runs with your credentials, which
+# must be those of account {{ env.account_id }} (allowed_account_ids refuses others).
 {%- endif %}
 
 tags = {{ tf_tags(environment=env.name) }}

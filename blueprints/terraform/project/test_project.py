@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from hcl_helpers import ROOT, env_dirs, load, value
+from hcl_helpers import ROOT, env_dirs, load, tfvars, value
 
 
 def text(rel):
@@ -132,3 +132,23 @@ def test_ci_10_lock_table_exactly_when_the_answers_ask():
     if pipeline.exists():
         call = load(pipeline)["module"][0]["pipeline"]
         assert value(call, "lock_table") == (table if wanted else None), "the builds must lock with the same table"
+
+
+def test_ci_07_every_role_an_environment_assumes_is_one_the_project_creates():
+    """An environment root assumes only the apply role bootstrap/apply-role.yaml
+    creates for it; without one (no pipeline) it runs with the credentials of
+    its own account, and the README and the Makefile say so."""
+    readme, makefile = text("README.md"), text("Makefile")
+    for env in env_dirs():
+        values = tfvars(env)
+        account, role_arn = values.get("account_id", ""), values.get("apply_role_arn", "")
+        if role_arn:
+            stack = ROOT / "bootstrap" / "apply-role.yaml"
+            assert stack.is_file(), f"{env.name} assumes {role_arn}, but no stack of the project creates it"
+            role = yaml.load(stack.read_text(encoding="utf-8"), Loader=_CloudFormation)["Resources"]["ApplyRole"]
+            name = role["Properties"]["RoleName"].replace("${EnvironmentName}", env.name)
+            assert role_arn.endswith(f":{account}:role/{name}"), f"{env.name}: {role_arn} is not the role {name} of account {account}"
+            assert re.search(r"^apply-role:", makefile, re.M), "the Makefile cannot deploy the apply role"
+        elif account:
+            assert f"credentials of account {account}" in readme, f"README.md does not say which credentials apply {env.name}"
+            assert re.search(rf"^ACCOUNT_{env.name} := {account}$", makefile, re.M), f"the Makefile does not know {env.name}'s account"
