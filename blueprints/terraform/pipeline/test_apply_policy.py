@@ -90,7 +90,7 @@ class Scope:
 
     def __init__(self, folder: Path, inputs: dict, parent: "Scope | None", facts: dict):
         self.folder, self.inputs, self.parent, self.facts = folder, inputs, parent, facts
-        self.locals, self.variables, self.resources, self.modules = {}, {}, {}, {}
+        self.locals, self.variables, self.resources, self.modules, self.data = {}, {}, {}, {}, {}
         for path in sorted(folder.glob("*.tf")):
             doc = load(path)
             for block in doc.get("locals", []):
@@ -103,6 +103,10 @@ class Scope:
                         self.resources[(rtype, name)] = (path, attrs)
             for block in doc.get("module", []):
                 self.modules.update(block)
+            for block in doc.get("data", []):
+                for dtype, named in block.items():
+                    for name, attrs in named.items():
+                        self.data[(dtype, name)] = (path, attrs)
 
     def var(self, name: str):
         if name in self.inputs:
@@ -246,6 +250,13 @@ def planned_arns(env: Path) -> list[tuple[str, str, str]]:
                     for log in exports:
                         found.append((where, f"arn:{PARTITION}:logs:{fill['r']}:{fill['a']}:log-group:/aws/rds/{kind}/{name}/{log}",
                                       "logs:PutRetentionPolicy"))
+        # Parameters the modules read: public ones carry no account in their ARN.
+        for (dtype, dname), (path, attrs) in sorted(scope.data.items()):
+            if dtype == "aws_ssm_parameter":
+                for name in names(scope, dtype, attrs, "name"):
+                    account = "" if name.startswith("/aws/service/") else fill["a"]
+                    found.append((f"{path.parent.name}/{path.name}: data.{dtype}.{dname} (in {env.name})",
+                                  f"arn:{PARTITION}:ssm:{fill['r']}:{account}:parameter/{name.lstrip('/')}", "ssm:GetParameter"))
     return found
 
 
