@@ -213,7 +213,7 @@ def instances(env: Path):
             todo.append(Scope((scope.folder / source).resolve(), inputs, scope, facts))
 
 
-def names(scope: Scope, rtype: str, attrs: dict, attribute: str) -> list[str]:
+def names(scope: Scope, attrs: dict, attribute: str) -> list[str]:
     got = scope.evaluate(value(attrs, attribute))
     return [str(g) for g in (got if isinstance(got, list) else [got]) if g is not None]
 
@@ -237,23 +237,23 @@ def planned_arns(env: Path) -> list[tuple[str, str, str]]:
                 if attribute not in attrs:
                     continue
                 cluster = scope.evaluate(value(attrs, "cluster", UNKNOWN)) if rtype == "aws_ecs_service" else UNKNOWN
-                for name in names(scope, rtype, attrs, attribute):
-                    if rtype == "aws_kms_alias" or rtype == "aws_ssm_parameter":
-                        name = name.lstrip("/") if rtype == "aws_ssm_parameter" else name
+                for name in names(scope, attrs, attribute):
+                    if rtype == "aws_ssm_parameter":
+                        name = name.lstrip("/")
                     found.append((where, template.format(n=name, cluster=cluster, **fill), action))
             # Log groups RDS creates for the exported logs of the database.
             if rtype in ("aws_db_instance", "aws_rds_cluster") and "enabled_cloudwatch_logs_exports" in attrs:
                 kind = "instance" if rtype == "aws_db_instance" else "cluster"
                 attribute = "identifier" if kind == "instance" else "cluster_identifier"
                 exports = (tfvars(env).get("database") or {}).get("log_exports", []) + ["audit"]
-                for name in names(scope, rtype, attrs, attribute):
+                for name in names(scope, attrs, attribute):
                     for log in exports:
                         found.append((where, f"arn:{PARTITION}:logs:{fill['r']}:{fill['a']}:log-group:/aws/rds/{kind}/{name}/{log}",
                                       "logs:PutRetentionPolicy"))
         # Parameters the modules read: public ones carry no account in their ARN.
         for (dtype, dname), (path, attrs) in sorted(scope.data.items()):
             if dtype == "aws_ssm_parameter":
-                for name in names(scope, dtype, attrs, "name"):
+                for name in names(scope, attrs, "name"):
                     account = "" if name.startswith("/aws/service/") else fill["a"]
                     found.append((f"{path.parent.name}/{path.name}: data.{dtype}.{dname} (in {env.name})",
                                   f"arn:{PARTITION}:ssm:{fill['r']}:{account}:parameter/{name.lstrip('/')}", "ssm:GetParameter"))
