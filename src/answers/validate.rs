@@ -689,20 +689,6 @@ pub fn validate_pinned(
         }
     }
     let pos = |s: Stage| a.pipeline.stages.iter().position(|x| *x == s);
-    if a.flavor == "terraform" {
-        let missing: Vec<String> = [Stage::Build, Stage::IntegrationTest]
-            .into_iter()
-            .filter(|s| pos(*s).is_some())
-            .map(|s| s.to_string())
-            .collect();
-        if !missing.is_empty() {
-            warnings.push(format!(
-                "pipeline.stages: the terraform flavour does not generate the {} stage{} yet; its pipeline runs validate, test and security_scan as answered, then plan, approval and apply per environment",
-                missing.join(" and "),
-                if missing.len() > 1 { "s" } else { "" }
-            ));
-        }
-    }
     if let Some(it) = pos(Stage::IntegrationTest) {
         match pos(Stage::Deploy) {
             None => v.push(

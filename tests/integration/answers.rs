@@ -140,27 +140,44 @@ fn world_open_ingress_needs_explicit_permission() {
 }
 
 #[test]
-fn terraform_says_which_answered_stages_it_does_not_generate() {
-    let check = |flavor: &str| {
-        Test::new()
-            .file(
-                "team.yaml",
-                &format!(
-                    "flavor: {flavor}\npipeline: {{stages: [validate, build, deploy, integration_test]}}\n"
-                ),
-            )
+fn terraform_generates_the_build_and_integration_test_stages() {
+    let stages = "pipeline: {stages: [validate, build, deploy, integration_test]}\n";
+    for flavor in ["terraform", "cloudformation"] {
+        let check = Test::new()
+            .file("team.yaml", &format!("flavor: {flavor}\n{stages}"))
             .args(&["answers", "check", "team.yaml"])
             .run()
             .success()
-            .stderr()
-    };
-    let tf = check("terraform");
-    assert!(
-        tf.contains("warning: pipeline.stages: the terraform flavour does not generate the build and integration_test stages yet"),
-        "{tf}"
-    );
-    let cfn = check("cloudformation");
-    assert!(!cfn.contains("pipeline.stages"), "{cfn}");
+            .stderr();
+        assert!(!check.contains("pipeline.stages"), "{flavor}: {check}");
+    }
+    let run = Test::new()
+        .file("team.yaml", &format!("flavor: terraform\n{stages}"))
+        .args(&["new", "--answers", "team.yaml", "--out", "out"])
+        .run()
+        .success();
+    assert!(!run.stderr().contains("warning"), "{}", run.stderr());
+    let tfvars = run.read("out/pipeline/terraform.tfvars");
+    assert!(tfvars.contains(r#"checks             = ["validate", "build"]"#), "{tfvars}");
+    assert!(tfvars.contains("integration_test   = true"), "{tfvars}");
+    assert!(run.read("out/buildspecs/build.yml").contains("-lockfile=readonly"));
+    assert!(run
+        .read("out/buildspecs/integration_test.yml")
+        .contains("pytest tests/integration"));
+    assert!(run.dir.join("out/tests/integration/conftest.py").is_file());
+
+    let without = Test::new()
+        .file(
+            "team.yaml",
+            "flavor: terraform\npipeline: {stages: [validate, deploy]}\n",
+        )
+        .args(&["new", "--answers", "team.yaml", "--out", "out"])
+        .run()
+        .success();
+    assert!(!without.dir.join("out/buildspecs/build.yml").exists());
+    assert!(!without.dir.join("out/buildspecs/integration_test.yml").exists());
+    let tfvars = without.read("out/pipeline/terraform.tfvars");
+    assert!(tfvars.contains("integration_test   = false"), "{tfvars}");
 }
 
 #[test]

@@ -1,10 +1,13 @@
 # The delivery pipeline (CI-01..10): CodePipeline V2 with a CodeConnections
-# source; one CodeBuild project per check stage and per environment a plan
-# project (the plan and its JSON as a KMS-encrypted artifact), a manual
-# approval where answered (SNS, the plan summary in CustomData) and an apply
-# project that applies exactly that plan. Backend settings come from SSM
-# Parameter Store; environments in other accounts are applied through their
-# apply role (bootstrap/apply-role.yaml).
+# source; one CodeBuild project per check stage (validate, test,
+# security_scan, build, in the answered order; build writes the artifact every
+# plan starts from), and per environment a plan project (the plan and its
+# JSON as a KMS-encrypted artifact), a manual approval where answered (SNS,
+# the plan summary in CustomData), an apply project that applies exactly that
+# plan and, where answered, an integration-test project that checks the
+# deployed environment read-only. Backend settings come from SSM Parameter
+# Store; environments in other accounts are applied through their apply role
+# and tested through their integration-read role (bootstrap/apply-role.yaml).
 
 data "aws_caller_identity" "current" {}
 
@@ -17,12 +20,24 @@ locals {
   partition = data.aws_partition.current.partition
   region    = data.aws_region.current.id
   envs      = { for e in var.environments : e.name => e }
+  # kind: check (a stage before the environments), plan, apply (the two that
+  # read and write the state), integration (reads the deployed environment).
   builds = merge(
-    { for s in var.checks : s => { buildspec = "buildspecs/${s}.yml", env = "", apply = false } },
-    { for e in var.environments : "plan-${e.name}" => { buildspec = "buildspecs/plan.yml", env = e.name, apply = false } },
-    { for e in var.environments : "apply-${e.name}" => { buildspec = "buildspecs/apply.yml", env = e.name, apply = true } },
+    { for s in var.checks : s => { buildspec = "buildspecs/${s}.yml", env = "", kind = "check" } },
+    { for e in var.environments : "plan-${e.name}" => { buildspec = "buildspecs/plan.yml", env = e.name, kind = "plan" } },
+    { for e in var.environments : "apply-${e.name}" => { buildspec = "buildspecs/apply.yml", env = e.name, kind = "apply" } },
+    { for e in var.integration_test ? var.environments : [] : "integration-${e.name}" => { buildspec = "buildspecs/integration_test.yml", env = e.name, kind = "integration" } },
   )
   state_parameter = "/${var.project}/terraform/state-bucket"
+  # Plans and applies start from the build stage's artifact when build is
+  # answered (the source, the function package, the checked lock files),
+  # otherwise from the source itself.
+  plan_input = contains(var.checks, "build") ? "build" : "source"
+  # Per environment, in promotion order: Deploy-<env>, then IntegrationTest-<env> where answered.
+  deploy_stages = flatten([for e in var.environments : concat(
+    [{ kind = "deploy", env = e, id = replace(e.name, "-", "_") }],
+    var.integration_test ? [{ kind = "integration", env = e, id = replace(e.name, "-", "_") }] : [],
+  )])
 }
 
 resource "aws_kms_key" "pipeline" {
@@ -235,9 +250,11 @@ resource "aws_iam_role" "build" {
   assume_role_policy = data.aws_iam_policy_document.codebuild_trust.json
 }
 
-# CI-05, SEC-05: each build may write its own log group, read and write the
-# artifact bucket, use the pipeline key, read the backend parameter and the
-# state; plans and applies of another account assume that account's apply role.
+# CI-05, SEC-05: each build may write its own log group and test reports, read
+# and write the artifact bucket and use the pipeline key; plans and applies
+# also read the backend parameter and the state, and for another account
+# assume that account's apply role; an integration test of another account
+# assumes only that account's integration-read role.
 data "aws_iam_policy_document" "build" {
   for_each = local.builds
 
@@ -260,13 +277,22 @@ data "aws_iam_policy_document" "build" {
   }
 
   statement {
-    sid       = "BackendSettings"
-    actions   = ["ssm:GetParameter", "ssm:GetParameters"]
-    resources = ["arn:${local.partition}:ssm:${local.region}:${local.account}:parameter/${var.project}/terraform/*"]
+    sid       = "TestReports"
+    actions   = ["codebuild:CreateReportGroup", "codebuild:CreateReport", "codebuild:UpdateReport", "codebuild:BatchPutTestCases"]
+    resources = ["arn:${local.partition}:codebuild:${local.region}:${local.account}:report-group/${var.project}-${each.key}-*"]
   }
 
   dynamic "statement" {
-    for_each = each.value.env == "" ? [] : [each.value.env]
+    for_each = contains(["plan", "apply"], each.value.kind) ? [each.value.env] : []
+    content {
+      sid       = "BackendSettings"
+      actions   = ["ssm:GetParameter", "ssm:GetParameters"]
+      resources = ["arn:${local.partition}:ssm:${local.region}:${local.account}:parameter/${var.project}/terraform/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = contains(["plan", "apply"], each.value.kind) ? [each.value.env] : []
     content {
       sid       = "State"
       actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"]
@@ -277,7 +303,7 @@ data "aws_iam_policy_document" "build" {
   # The state key (bootstrap stack, alias/<project>-tfstate) encrypts the
   # state objects{% if state.lock_table %} and the lock table{% endif %}: reading and writing them needs it.
   dynamic "statement" {
-    for_each = each.value.env == "" ? [] : [each.value.env]
+    for_each = contains(["plan", "apply"], each.value.kind) ? [each.value.env] : []
     content {
       sid       = "StateKey"
       actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
@@ -294,7 +320,7 @@ data "aws_iam_policy_document" "build" {
   # The DynamoDB lock (state.lock_table): exactly the item actions the S3
   # backend takes a lock with, on that table only.
   dynamic "statement" {
-    for_each = each.value.env == "" || var.lock_table == "" ? [] : [var.lock_table]
+    for_each = !contains(["plan", "apply"], each.value.kind) || var.lock_table == "" ? [] : [var.lock_table]
     content {
       sid       = "StateLock"
       actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
@@ -303,11 +329,20 @@ data "aws_iam_policy_document" "build" {
   }
 
   dynamic "statement" {
-    for_each = each.value.env != "" && try(local.envs[each.value.env].account_id, "") != "" ? [local.envs[each.value.env]] : []
+    for_each = contains(["plan", "apply"], each.value.kind) && try(local.envs[each.value.env].account_id, "") != "" ? [local.envs[each.value.env]] : []
     content {
       sid       = "AssumeApplyRole"
       actions   = ["sts:AssumeRole"]
       resources = ["arn:${local.partition}:iam::${statement.value.account_id}:role/${var.project}-${statement.value.name}-terraform-apply"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.kind == "integration" && try(local.envs[each.value.env].account_id, "") != "" ? [local.envs[each.value.env]] : []
+    content {
+      sid       = "AssumeIntegrationReadRole"
+      actions   = ["sts:AssumeRole"]
+      resources = ["arn:${local.partition}:iam::${statement.value.account_id}:role/${var.project}-${statement.value.name}-integration-read"]
     }
   }
 }
@@ -324,10 +359,20 @@ resource "aws_iam_role_policy" "build" {
 # run with the rights Terraform needs for every resource type the modules
 # declare; other accounts get the same policy through their apply role.
 resource "aws_iam_role_policy_attachment" "same_account_apply" {
-  for_each = { for k, b in local.builds : k => b if b.env != "" && try(local.envs[b.env].account_id, "") == "" }
+  for_each = { for k, b in local.builds : k => b if contains(["plan", "apply"], b.kind) && try(local.envs[b.env].account_id, "") == "" }
 
   role       = aws_iam_role.build[each.key].name
   policy_arn = aws_iam_policy.apply.arn
+}
+
+# The integration tests of an environment in the pipeline's account read the
+# deployed configuration (describe and get calls, no data) with SecurityAudit;
+# other accounts grant the same through their integration-read role.
+resource "aws_iam_role_policy_attachment" "same_account_integration" {
+  for_each = { for k, b in local.builds : k => b if b.kind == "integration" && try(local.envs[b.env].account_id, "") == "" }
+
+  role       = aws_iam_role.build[each.key].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/SecurityAudit"
 }
 
 resource "aws_iam_policy" "apply" {
@@ -382,10 +427,25 @@ resource "aws_codebuild_project" "this" {
       value = var.terraform_sha256
     }
 
+    dynamic "environment_variable" {
+      for_each = contains(["plan", "apply"], each.value.kind) ? [local.state_parameter] : []
+      content {
+        name  = "TF_STATE_BUCKET"
+        type  = "PARAMETER_STORE"
+        value = environment_variable.value
+      }
+    }
+
     environment_variable {
-      name  = "TF_STATE_BUCKET"
-      type  = "PARAMETER_STORE"
-      value = local.state_parameter
+      name  = "PROJECT"
+      value = var.project
+    }
+
+    # The read-only role of the environment's own account (integration tests
+    # of an environment in another account; empty otherwise).
+    environment_variable {
+      name  = "TARGET_ROLE_ARN"
+      value = each.value.kind == "integration" && try(local.envs[each.value.env].account_id, "") != "" ? "arn:${local.partition}:iam::${local.envs[each.value.env].account_id}:role/${var.project}-${each.value.env}-integration-read" : ""
     }
   }
 
@@ -481,6 +541,7 @@ resource "aws_codepipeline" "this" {
       owner            = "AWS"
       provider         = "CodeStarSourceConnection"
       version          = "1"
+      namespace        = "SourceVariables"
       output_artifacts = ["source"]
 
       configuration = {
@@ -499,12 +560,13 @@ resource "aws_codepipeline" "this" {
       name = replace(title(replace(stage.value, "_", " ")), " ", "")
 
       action {
-        name            = "Run"
-        category        = "Build"
-        owner           = "AWS"
-        provider        = "CodeBuild"
-        version         = "1"
-        input_artifacts = ["source"]
+        name             = "Run"
+        category         = stage.value == "build" ? "Build" : "Test"
+        owner            = "AWS"
+        provider         = "CodeBuild"
+        version          = "1"
+        input_artifacts  = ["source"]
+        output_artifacts = stage.value == "build" ? ["build"] : []
 
         configuration = {
           ProjectName = aws_codebuild_project.this[stage.value].name
@@ -514,28 +576,31 @@ resource "aws_codepipeline" "this" {
   }
 
   dynamic "stage" {
-    for_each = var.environments
+    for_each = local.deploy_stages
     content {
-      name = "Deploy-${stage.value.name}"
+      name = "${stage.value.kind == "deploy" ? "Deploy" : "IntegrationTest"}-${stage.value.env.name}"
 
-      action {
-        name             = "Plan"
-        category         = "Build"
-        owner            = "AWS"
-        provider         = "CodeBuild"
-        version          = "1"
-        run_order        = 1
-        namespace        = "Plan_${replace(stage.value.name, "-", "_")}"
-        input_artifacts  = ["source"]
-        output_artifacts = ["plan_${replace(stage.value.name, "-", "_")}"]
+      dynamic "action" {
+        for_each = stage.value.kind == "deploy" ? [stage.value] : []
+        content {
+          name             = "Plan"
+          category         = "Build"
+          owner            = "AWS"
+          provider         = "CodeBuild"
+          version          = "1"
+          run_order        = 1
+          namespace        = "Plan_${action.value.id}"
+          input_artifacts  = [local.plan_input]
+          output_artifacts = ["plan_${action.value.id}"]
 
-        configuration = {
-          ProjectName = aws_codebuild_project.this["plan-${stage.value.name}"].name
+          configuration = {
+            ProjectName = aws_codebuild_project.this["plan-${action.value.env.name}"].name
+          }
         }
       }
 
       dynamic "action" {
-        for_each = stage.value.approval ? [stage.value.name] : []
+        for_each = stage.value.kind == "deploy" && stage.value.env.approval ? [stage.value] : []
         content {
           name      = "Approve"
           category  = "Approval"
@@ -546,23 +611,47 @@ resource "aws_codepipeline" "this" {
 
           configuration = {
             NotificationArn = aws_sns_topic.pipeline.arn
-            CustomData      = "${var.project} ${action.value}: #{Plan_${replace(action.value, "-", "_")}.PLAN_SUMMARY} (commit #{SourceVariables.CommitId}). Approve to apply exactly this plan."
+            CustomData      = "${var.project} ${action.value.env.name}: #{Plan_${action.value.id}.PLAN_SUMMARY} (commit #{SourceVariables.CommitId}). Approve to apply exactly this plan."
           }
         }
       }
 
-      action {
-        name            = "Apply"
-        category        = "Build"
-        owner           = "AWS"
-        provider        = "CodeBuild"
-        version         = "1"
-        run_order       = 3
-        input_artifacts = ["source", "plan_${replace(stage.value.name, "-", "_")}"]
+      # With integration tests, the apply also writes the environment's
+      # non-sensitive outputs (terraform output -json) as outputs_<env>.
+      dynamic "action" {
+        for_each = stage.value.kind == "deploy" ? [stage.value] : []
+        content {
+          name             = "Apply"
+          category         = "Build"
+          owner            = "AWS"
+          provider         = "CodeBuild"
+          version          = "1"
+          run_order        = 3
+          input_artifacts  = [local.plan_input, "plan_${action.value.id}"]
+          output_artifacts = var.integration_test ? ["outputs_${action.value.id}"] : []
 
-        configuration = {
-          ProjectName   = aws_codebuild_project.this["apply-${stage.value.name}"].name
-          PrimarySource = "source"
+          configuration = {
+            ProjectName   = aws_codebuild_project.this["apply-${action.value.env.name}"].name
+            PrimarySource = local.plan_input
+          }
+        }
+      }
+
+      dynamic "action" {
+        for_each = stage.value.kind == "integration" ? [stage.value] : []
+        content {
+          name            = "IntegrationTest"
+          category        = "Test"
+          owner           = "AWS"
+          provider        = "CodeBuild"
+          version         = "1"
+          run_order       = 1
+          input_artifacts = ["source", "outputs_${action.value.id}"]
+
+          configuration = {
+            ProjectName   = aws_codebuild_project.this["integration-${action.value.env.name}"].name
+            PrimarySource = "source"
+          }
         }
       }
     }

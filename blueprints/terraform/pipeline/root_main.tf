@@ -35,6 +35,7 @@ variable "pipeline" {
     repository         = string
     branch             = string
     checks             = list(string)
+    integration_test   = bool
     notification_email = string
     environments = list(object({
       name       = string
@@ -56,6 +57,7 @@ module "pipeline" {
   repository         = var.pipeline.repository
   branch             = var.pipeline.branch
   checks             = var.pipeline.checks
+  integration_test   = var.pipeline.integration_test
   environments       = var.pipeline.environments
   notification_email = var.pipeline.notification_email
   # SHA-256 of terraform_1.11.4_linux_amd64.zip as published in HashiCorp's

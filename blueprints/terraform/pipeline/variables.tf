@@ -29,13 +29,19 @@ variable "branch" {
 }
 
 variable "checks" {
-  description = "CodeBuild stages that run before the environments, in order (validate, test, security_scan)."
+  description = "CodeBuild stages that run before the environments, in the answered order (validate, test, security_scan, build); build writes the artifact every plan starts from."
   type        = list(string)
 
   validation {
-    condition     = alltrue([for s in var.checks : contains(["validate", "test", "security_scan"], s)])
-    error_message = "The checks are validate, test and security_scan."
+    condition     = alltrue([for s in var.checks : contains(["validate", "test", "security_scan", "build"], s)]) && length(distinct(var.checks)) == length(var.checks)
+    error_message = "The checks are validate, test, security_scan and build, each at most once."
   }
+}
+
+variable "integration_test" {
+  description = "Whether an IntegrationTest-<env> stage follows every environment's deploy stage (pytest tests/integration against the deployed environment, read-only)."
+  type        = bool
+  default     = false
 }
 
 variable "environments" {
