@@ -76,3 +76,120 @@ def test_ci_10_builds_use_only_the_state_key():
     assert 'variable = "kms:ResourceAliases"' in block and 'values   = ["alias/${var.project}-tfstate"]' in block, "only the key behind the state alias"
     actions = re.search(r"actions\s*=\s*\[([^\]]*)\]", block).group(1)
     assert sorted(a.strip().strip('"') for a in actions.split(",")) == ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+
+
+ANSWERS = yaml.safe_load((ROOT / ".stackwright" / "answers.yaml").read_text())
+STAGES = ANSWERS["pipeline"]["stages"]
+
+
+def pipeline_tfvars():
+    import hcl2
+
+    with open(ROOT / "pipeline" / "terraform.tfvars", encoding="utf-8") as handle:
+        return value(hcl2.load(handle), "pipeline")
+
+
+def block(spec):
+    """The build phase's commands of a buildspec as one text."""
+    return "\n".join(spec["phases"]["build"]["commands"])
+
+
+def test_ci_02_pipeline_stages_follow_the_answers():
+    pipe = pipeline_tfvars()
+    assert pipe["checks"] == [s for s in STAGES if s not in ("deploy", "integration_test")]
+    assert pipe["integration_test"] is ("integration_test" in STAGES)
+    assert ((ROOT / "buildspecs" / "build.yml").is_file()) is ("build" in STAGES)
+    assert ((ROOT / "buildspecs" / "integration_test.yml").is_file()) is ("integration_test" in STAGES)
+
+
+def test_ci_02_plans_and_applies_start_from_the_build_artifact_when_build_is_answered():
+    main = (PIPE / "main.tf").read_text()
+    assert 'plan_input = contains(var.checks, "build") ? "build" : "source"' in main
+    assert main.count("input_artifacts  = [local.plan_input") == 2, "the plan and the apply take the build artifact"
+    assert 'output_artifacts = stage.value == "build" ? ["build"] : []' in main
+
+
+def test_ci_06_build_checks_lock_files_and_packages_the_app():
+    if "build" not in STAGES:
+        return
+    spec = buildspec("build")
+    assert spec["phases"]["install"]["commands"][0] == "set -euo pipefail"
+    assert any("sha256sum -c" in c for c in spec["phases"]["install"]["commands"])
+    build = block(spec)
+    assert build.startswith("set -euo pipefail")
+    assert ".terraform.lock.hcl" in build and "exit 1" in build, "a missing lock file must stop the build"
+    assert "init -backend=false -input=false -lockfile=readonly" in build
+    assert ("modules/app/package.py" in build) is (ANSWERS["app"]["kind"] == "lambda")
+    assert "**/*" in spec["artifacts"]["files"] and "**/.terraform/**" in spec["artifacts"]["exclude-paths"]
+
+
+def test_ci_06_the_function_is_packaged_before_every_plan():
+    if ANSWERS["app"]["kind"] != "lambda":
+        return
+    plan, apply = block(buildspec("plan")), block(buildspec("apply"))
+    if "build" in STAGES:
+        # The zip comes in the build artifact; plan and apply only check it is there.
+        assert "test -f modules/app/build/app.zip" in plan and "package.py" not in plan
+        assert "package.py" not in apply
+    else:
+        assert "python3 modules/app/package.py" in plan
+        assert "python3 modules/app/package.py" in apply
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("plan", "apply"):
+        line = next(l for l in makefile.splitlines() if l.startswith(f"{target}:"))
+        assert " package" in line.split("##")[0], f"make {target} does not package the function first"
+
+
+def test_ci_02_integration_test_reads_outputs_and_fails_when_all_skipped():
+    if "integration_test" not in STAGES:
+        return
+    spec = buildspec("integration_test")
+    build = block(spec)
+    assert build.startswith("set -euo pipefail")
+    assert "pytest tests/integration" in build
+    assert 'STACKWRIGHT_TF_OUTPUTS="${!outputs_dir}/outputs.json"' in build
+    assert "skipped == total" in build and "sys.exit(" in build, "a run in which every test skipped must fail"
+    apply = buildspec("apply")
+    assert apply["artifacts"]["files"] == ["outputs.json"]
+    assert "if not entry.get(\"sensitive\")" in block(apply), "the outputs artifact must leave sensitive outputs out"
+
+
+def test_ci_02_no_environment_output_is_sensitive():
+    # The outputs artifact carries terraform output -json; a sensitive output would be dropped
+    # from it (and the integration tests could not read it), so none is declared.
+    for env in sorted((ROOT / "envs").iterdir()):
+        for path in sorted(env.glob("*.tf")):
+            for entry in load_outputs(path):
+                for name, attrs in entry.items():
+                    assert value(attrs, "sensitive", False) is not True, f"{path.name}: output {name} is sensitive"
+
+
+def load_outputs(path):
+    import hcl2
+
+    with open(path, encoding="utf-8") as handle:
+        return hcl2.load(handle).get("output", [])
+
+
+def test_dep_03_integration_read_role_trusts_only_the_integration_build():
+    if "integration_test" not in STAGES:
+        return
+    text = (ROOT / "bootstrap" / "apply-role.yaml").read_text()
+    role = text.split("  IntegrationReadRole:")[1].split("\nOutputs:")[0]
+    trust = role.split("AssumeRolePolicyDocument:")[1].split("ManagedPolicyArns:")[0]
+    assert re.search(r"Principal: \{ AWS: .*:iam::\$\{PipelineAccountId\}:root\" \}", trust), "the trust must name the pipeline account root"
+    assert re.search(r"aws:PrincipalArn: .*:role/[a-z0-9-]+-build-integration-\$\{EnvironmentName\}\"", trust)
+    managed = role.split("ManagedPolicyArns:")[1].split("Tags:")[0]
+    assert re.findall(r"policy/([A-Za-z]+)", managed) == ["SecurityAudit"], "read-only: SecurityAudit and nothing else"
+    assert "Policies:" not in role, "no inline policy: the tests only read"
+
+
+def test_ci_05_integration_builds_read_nothing_else():
+    main = (PIPE / "main.tf").read_text()
+    assert 'for_each = each.value.kind == "integration" && try(local.envs[each.value.env].account_id, "") != ""' in main
+    assert ':role/${var.project}-${statement.value.name}-integration-read"' in main
+    # State, backend settings, apply roles: plan and apply builds only.
+    for sid in ("BackendSettings", "State", "StateKey", "AssumeApplyRole"):
+        at = main.index(f'sid       = "{sid}"')
+        guard = main.rfind("for_each", 0, at)
+        assert 'contains(["plan", "apply"], each.value.kind)' in main[guard:at], sid
