@@ -293,7 +293,7 @@ class World:
             template = ec2.create_launch_template(LaunchTemplateName=f"{self.name}-app", LaunchTemplateData={
                 "ImageId": "ami-12c6146b", "InstanceType": "t3.micro",
                 "MetadataOptions": {"HttpTokens": tokens, "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"},
-                "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True, "KmsKeyId": self.key, "VolumeType": "gp3"}}],
+                "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True, "KmsKeyId": self.key, "VolumeType": "gp3", "VolumeSize": 20}}],
             })["LaunchTemplate"]
             name = f"{self.name}-app"
             asg.create_auto_scaling_group(AutoScalingGroupName=name, MinSize=1, MaxSize=2, DesiredCapacity=1,
