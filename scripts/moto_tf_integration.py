@@ -121,6 +121,15 @@ class World:
             trail_arn = trail["TrailARN"]
             if self.plant != "trail-not-logging":
                 ct.start_logging(Name=trail_arn)
+        else:
+            # Another environment of the account (applied before), or the account itself
+            # (security.account_trail: existing), has the multi-region trail.
+            bucket = f"account-trail-{ACCOUNT}"
+            self.bucket(s3, bucket)
+            ct = self.client("cloudtrail")
+            other = ct.create_trail(Name="account-trail", S3BucketName=bucket, IsMultiRegionTrail=True)["TrailARN"]
+            if self.plant != "trail-not-logging":
+                ct.start_logging(Name=other)
         self.out["trail_arn"] = trail_arn
 
     def bucket(self, s3, name):
@@ -345,8 +354,6 @@ def applies(plant: str, answers: dict, world_vars: dict) -> bool:
     if plant.startswith("db-") and answers["database"]["engine"] == "none":
         return False
     if plant.startswith("app-") and answers["app"]["kind"] == "none":
-        return False
-    if plant == "trail-not-logging" and not world_vars["owns_account_trail"]:
         return False
     if plant == "nat-missing" and world_vars["nat_mode"] == "none":
         return False
