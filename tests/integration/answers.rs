@@ -158,9 +158,14 @@ fn terraform_generates_the_build_and_integration_test_stages() {
         .success();
     assert!(!run.stderr().contains("warning"), "{}", run.stderr());
     let tfvars = run.read("out/pipeline/terraform.tfvars");
-    assert!(tfvars.contains(r#"checks             = ["validate", "build"]"#), "{tfvars}");
+    assert!(
+        tfvars.contains(r#"checks             = ["validate", "build"]"#),
+        "{tfvars}"
+    );
     assert!(tfvars.contains("integration_test   = true"), "{tfvars}");
-    assert!(run.read("out/buildspecs/build.yml").contains("-lockfile=readonly"));
+    assert!(run
+        .read("out/buildspecs/build.yml")
+        .contains("-lockfile=readonly"));
     assert!(run
         .read("out/buildspecs/integration_test.yml")
         .contains("pytest tests/integration"));
@@ -175,7 +180,10 @@ fn terraform_generates_the_build_and_integration_test_stages() {
         .run()
         .success();
     assert!(!without.dir.join("out/buildspecs/build.yml").exists());
-    assert!(!without.dir.join("out/buildspecs/integration_test.yml").exists());
+    assert!(!without
+        .dir
+        .join("out/buildspecs/integration_test.yml")
+        .exists());
     let tfvars = without.read("out/pipeline/terraform.tfvars");
     assert!(tfvars.contains("integration_test   = false"), "{tfvars}");
 }
