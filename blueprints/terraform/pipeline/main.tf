@@ -441,11 +441,14 @@ resource "aws_codebuild_project" "this" {
       value = var.project
     }
 
-    # The read-only role of the environment's own account (integration tests
-    # of an environment in another account; empty otherwise).
-    environment_variable {
-      name  = "TARGET_ROLE_ARN"
-      value = each.value.kind == "integration" && try(local.envs[each.value.env].account_id, "") != "" ? "arn:${local.partition}:iam::${local.envs[each.value.env].account_id}:role/${var.project}-${each.value.env}-integration-read" : ""
+    # The integration tests of an environment in another account read it
+    # through that account's integration-read role.
+    dynamic "environment_variable" {
+      for_each = each.value.kind == "integration" && try(local.envs[each.value.env].account_id, "") != "" ? [local.envs[each.value.env]] : []
+      content {
+        name  = "TARGET_ROLE_ARN"
+        value = "arn:${local.partition}:iam::${environment_variable.value.account_id}:role/${var.project}-${environment_variable.value.name}-integration-read"
+      }
     }
   }
 
