@@ -174,12 +174,14 @@ resource "aws_s3_bucket_policy" "access_logs" {
 }
 
 # CI-04: the artifact bucket, hardened like every data bucket.
+# access_log_bucket goes through the log bucket's policy: S3 refuses PutBucketLogging
+# (InvalidTargetBucketForLogging) until that policy grants logging.s3.amazonaws.com.
 module "artifacts" {
   source = "../security/bucket"
 
   name                       = "${var.project}-pipeline-artifacts-${local.account}"
   kms_key_arn                = aws_kms_key.pipeline.arn
-  access_log_bucket          = aws_s3_bucket.access_logs.id
+  access_log_bucket          = aws_s3_bucket_policy.access_logs.bucket
   noncurrent_transition_days = 30
   noncurrent_expiration_days = 90
 }

@@ -201,13 +201,15 @@ resource "aws_s3_bucket_policy" "access_logs" {
   depends_on = [aws_s3_bucket_public_access_block.access_logs]
 }
 
+# access_log_bucket goes through the log bucket's policy: S3 refuses PutBucketLogging
+# (InvalidTargetBucketForLogging) until that policy grants logging.s3.amazonaws.com.
 module "trail_bucket" {
   source = "./bucket"
   count  = var.create_trail ? 1 : 0
 
   name                       = "${var.name}-trail-${local.account}"
   kms_key_arn                = aws_kms_key.this.arn
-  access_log_bucket          = aws_s3_bucket.access_logs.id
+  access_log_bucket          = aws_s3_bucket_policy.access_logs.bucket
   noncurrent_transition_days = var.noncurrent_transition_days
   noncurrent_expiration_days = var.noncurrent_expiration_days
   force_destroy              = var.force_destroy
