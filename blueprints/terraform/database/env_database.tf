@@ -55,7 +55,7 @@ module "database" {
   log_exports               = var.database.log_exports
   subnet_ids                = module.network.isolated_subnet_ids
   vpc_id                    = module.network.vpc_id
-  client_security_group_ids = compact([module.network.app_security_group_id, module.network.lambda_security_group_id])
+  client_security_group_ids = module.network.client_security_group_ids
   kms_key_arn               = module.security.kms_key_arn
   alarm_topic_arn           = module.monitoring.alert_topic_arn
   alarm                     = var.alarm

@@ -28,6 +28,11 @@ output "app_security_group_id" {
   value       = aws_security_group.app.id
 }
 
+output "client_security_group_ids" {
+  description = "Security groups allowed to reach the database: the application's and, when there are Lambda functions, theirs. Its length is known at plan time, so it can key a for_each."
+  value       = concat([aws_security_group.app.id], aws_security_group.lambda[*].id)
+}
+
 output "lambda_security_group_id" {
   description = "Security group of the Lambda functions, or null when there are none."
   value       = one(aws_security_group.lambda[*].id)
