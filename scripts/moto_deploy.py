@@ -27,10 +27,17 @@ The first-deploy order of the project's README, step by step, with checks after 
      then `make deploy ENV=<env>` for every environment in promotion order;
   5. every stack: CREATE_COMPLETE/UPDATE_COMPLETE, every resource whose condition holds listed,
      every output resolved and exported, its template uploaded to the deployment bucket under the
-     stack's prefix (so the deploy went through --s3-bucket); spot checks of the security and
-     network stacks against moto's own APIs;
+     stack's prefix (so the deploy went through --s3-bucket); in every environment, spot checks of
+     the security and network stacks against moto's own APIs, and of its alarms, metric filters
+     and dashboards through CloudWatch and Logs: every alarm acts on the security stack's alert
+     topic; every alarm and dashboard metric dimension (DB instance or cluster, Auto Scaling group,
+     NAT gateway, function, queue) names a resource that exists; every metric a CIS alarm watches
+     comes from a metric filter on the trail's log group and every filter's metric is watched;
+     every dashboard body is JSON without unresolved references whose log queries name log groups
+     that exist;
   6. update: one parameter of an environment changed in params/<env>.json, `make deploy` again:
-     the stack is UPDATE_COMPLETE with the new value;
+     the stack is UPDATE_COMPLETE with the new value (alarms whose EvaluationPeriods it is evaluate
+     over the new value);
   7. destroy: `make destroy ENV=<ephemeral>` without CONFIRM and a wrong answer is refused and
      deletes nothing; with CONFIRM=<env> every stack of the environment is gone;
   8. redeploy: `make deploy ENV=<ephemeral>` creates them all again.
@@ -42,11 +49,17 @@ each template without those resources, printing them by type; resources that ref
 (Ref, GetAtt, Sub, or an import of an output that had to go) are removed with it and printed as
 dependents, with the reason. The generated project itself is never changed, and cfn-lint, checkov
 and the project's tests check it elsewhere (scripts/check_matrix.py). moto bugs that make a valid
-template fail are worked around inside the in-process server (install_moto_shims), each printed.
+template fail are worked around inside the in-process server (motolib's shims: install_moto_shims,
+role ManagedPolicyArns), and the types moto has as APIs but not in CloudFormation (CloudWatch
+alarms and dashboards, Logs metric filters) get models over moto's own backends
+(install_monitoring_models); each is printed.
 
 Output: one line per step (`moto: <fixture> <step>: ok|FAIL ... (<seconds>s)`), the resource types
 moto could not model, the counts (stacks x environments deployed, updated, destroyed, redeployed),
-then `moto_deploy: N passed, M failed`; exit 1 on any failure.
+then `moto_deploy: N passed, M failed`; exit 1 on any failure. --plant KIND plants a known error in
+the temporary copy of the monitoring template (for proving the checks: `alarm` drops an alarm's
+AlarmActions, `filter` renames the metric a CIS metric filter produces, `dashboard` points a
+dashboard's log query at a log group that does not exist); the run must then fail.
 """
 from __future__ import annotations
 
@@ -69,14 +82,15 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from motolib import (  # noqa: E402
-    MOTO_LOG, SHIMS, Check, adapt, eval_condition, free_port, indent, install_moto_shims, load_template,
-    moto_updates, references, walk,
+    MOTO_LOG, SHIMS, Check, adapt, eval_condition, free_port, indent, install_database_models,
+    install_managed_policy_shim, install_monitoring_models, install_moto_shims, load_template, moto_updates, references, walk,
 )
 
 TIMEOUT_GENERATE = 120
 TIMEOUT_MAKE = 600
 PIPELINE_ACCOUNT = "123456789012"  # moto's default account
 INLINE_LIMIT = 51_200
+PLANTS = ("alarm", "filter", "dashboard")
 
 
 def spot_check_security(res: Check, outs: dict, clients: dict, owner: bool = True) -> None:
@@ -164,6 +178,122 @@ def spot_check_network(res: Check, outs: dict, params: dict, azs: int, clients: 
                 res.fail(f"no flow log on {vpc_id}")
         except Exception as e:  # noqa: BLE001
             res.fail(f"flow logs: {e}")
+
+
+DIMENSION_LOOKUPS = {
+    # dimension name -> (client, call, its argument, the list in the answer)
+    "DBInstanceIdentifier": ("rds", "describe_db_instances", "DBInstanceIdentifier", "DBInstances"),
+    "DBClusterIdentifier": ("rds", "describe_db_clusters", "DBClusterIdentifier", "DBClusters"),
+    "AutoScalingGroupName": ("autoscaling", "describe_auto_scaling_groups", "AutoScalingGroupNames", "AutoScalingGroups"),
+    "NatGatewayId": ("ec2", "describe_nat_gateways", "NatGatewayIds", "NatGateways"),
+    "FunctionName": ("lambda", "get_function", "FunctionName", "Configuration"),
+    "QueueName": ("sqs", "get_queue_url", "QueueName", "QueueUrl"),
+}
+
+
+def dimension_missing(clients: dict, name: str, value: str) -> str | None:
+    """Why a metric dimension names nothing that exists (None: it exists, or its kind is not looked up)."""
+    if re.search(r"Fn::|\{'|\$\{", value) or value in ("", "None"):
+        return f"{name}={value!r} is unresolved"
+    if name not in DIMENSION_LOOKUPS:
+        return None
+    service, call, arg, key = DIMENSION_LOOKUPS[name]
+    try:
+        found = getattr(clients[service], call)(**{arg: [value] if arg.endswith("s") else value}).get(key)
+    except Exception as e:  # noqa: BLE001
+        return f"{name}={value}: {e}"
+    return None if found else f"{name}={value} names nothing"
+
+
+def widget_dimensions(body: dict) -> list[tuple[str, str]]:
+    """(name, value) of every dimension in the dashboard's metric widgets ([ns, metric, name, value, ..., {opts}])."""
+    found = []
+    for widget in body.get("widgets", []):
+        for metric in (widget.get("properties") or {}).get("metrics") or []:
+            items = [m for m in metric if isinstance(m, str)]
+            found += list(zip(items[2::2], items[3::2]))
+    return found
+
+
+def spot_check_monitoring(fx: Fixture, res: Check, env: str, outs_by_stack: dict, clients: dict) -> None:
+    """The environment's alarms, metric filters and dashboards through CloudWatch and Logs: every alarm
+    acts on the security stack's alert topic, every dimension names a resource that exists, every
+    metric a CIS alarm watches comes from a metric filter on the trail's log group (and every filter's
+    metric is watched), every dashboard is JSON whose log queries and metrics name what exists."""
+    cfn, cw, logs = clients["cloudformation"], clients["cloudwatch"], clients["logs"]
+    errors_before = len(res.errors)
+    sec = outs_by_stack.get("security") or {}
+    topic = sec.get("AlertTopicArn")
+    by_type: dict[str, list[str]] = {}
+    for stack in fx.env_stacks(env):
+        for page in cfn.get_paginator("list_stack_resources").paginate(StackName=f"{fx.project}-{env}-{stack}"):
+            for r in page["StackResourceSummaries"]:
+                by_type.setdefault(r["ResourceType"], []).append(r.get("PhysicalResourceId") or "")
+    names = by_type.get("AWS::CloudWatch::Alarm", [])
+    alarms: dict[str, dict] = {}
+    for i in range(0, len(names), 100):
+        for page in cw.get_paginator("describe_alarms").paginate(AlarmNames=names[i:i + 100]):
+            alarms.update({a["AlarmName"]: a for a in page["MetricAlarms"]})
+    if set(names) - set(alarms):
+        res.fail(f"{env}: alarms the stacks list but CloudWatch lacks: {sorted(set(names) - set(alarms))}")
+    missing_dims: list[str] = []
+    for name, alarm in sorted(alarms.items()):
+        if alarm.get("AlarmActions") != [topic] or set(alarm.get("OKActions") or []) - {topic}:
+            res.fail(f"{env}: alarm {name} acts on {alarm.get('AlarmActions')} (OK: {alarm.get('OKActions')}), "
+                     f"not on the alert topic {topic}")
+        dims = [(d["Name"], d["Value"]) for d in alarm.get("Dimensions") or []]
+        for query in alarm.get("Metrics") or []:
+            metric = (query.get("MetricStat") or {}).get("Metric") or {}
+            dims += [(d["Name"], d["Value"]) for d in metric.get("Dimensions") or []]
+        missing_dims += [f"alarm {name}: {why}" for n, v in sorted(set(dims)) if (why := dimension_missing(clients, n, v))]
+    filters = {}
+    for name in by_type.get("AWS::Logs::MetricFilter", []):
+        found = [f for f in logs.describe_metric_filters(filterNamePrefix=name)["metricFilters"] if f["filterName"] == name]
+        if not found:
+            res.fail(f"{env}: metric filter {name} missing from CloudWatch Logs")
+            continue
+        filters[name] = found[0]
+        if found[0]["logGroupName"] != sec.get("TrailLogGroupName"):
+            res.fail(f"{env}: metric filter {name} is on {found[0]['logGroupName']}, not the trail's log group "
+                     f"{sec.get('TrailLogGroupName')}")
+    produced = {(t["metricNamespace"], t["metricName"]) for f in filters.values() for t in f["metricTransformations"]}
+    namespaces = {ns for ns, _ in produced}
+    watched = {(a.get("Namespace"), a.get("MetricName")) for a in alarms.values()}
+    for name, alarm in sorted(alarms.items()):
+        if alarm.get("Namespace") in namespaces and (alarm["Namespace"], alarm.get("MetricName")) not in produced:
+            res.fail(f"{env}: alarm {name} watches {alarm['Namespace']} {alarm.get('MetricName')}, which no metric "
+                     "filter produces (it can never fire)")
+    for ns, metric in sorted(produced - watched):
+        res.fail(f"{env}: metric filter metric {ns} {metric} is watched by no alarm")
+    dashboards = by_type.get("AWS::CloudWatch::Dashboard", [])
+    for name in dashboards:
+        try:
+            body = json.loads(cw.get_dashboard(DashboardName=name)["DashboardBody"])
+        except Exception as e:  # noqa: BLE001
+            res.fail(f"{env}: dashboard {name}: {e}")
+            continue
+        if not body.get("widgets"):
+            res.fail(f"{env}: dashboard {name} has no widgets")
+        text = json.dumps(body)
+        unresolved = re.findall(r"Fn::[A-Za-z]+|\$\{[^}]*\}", text)
+        if unresolved:
+            res.fail(f"{env}: dashboard {name} holds unresolved references: {unresolved[:5]}")
+        for group in sorted(set(re.findall(r"SOURCE '([^']+)'", text))):
+            if not any(g["logGroupName"] == group
+                       for g in logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]):
+                res.fail(f"{env}: dashboard {name} queries log group {group}, which does not exist")
+        missing_dims += [f"dashboard {name}: {why}" for n, v in sorted(set(widget_dimensions(body)))
+                         if (why := dimension_missing(clients, n, v))]
+    for why in missing_dims:
+        res.fail(f"{env}: {why}")
+    kept = {r["Type"] for r in fx.adapted.get("monitoring", {}).get("Resources", {}).values()}
+    if "monitoring" in fx.env_stacks(env) and (("AWS::CloudWatch::Alarm" in kept and not alarms)
+                                               or ("AWS::CloudWatch::Dashboard" in kept and not dashboards)):
+        res.fail(f"{env}: the monitoring stack is deployed but has {len(alarms)} alarms, {len(dashboards)} dashboards")
+    if len(res.errors) == errors_before:
+        res.notes.append(f"{env}: {len(alarms)} alarms act on the alert topic, {len(filters)} metric filters feed "
+                         f"{len(produced & watched)} of them, {len(dashboards)} dashboard(s); the dimensions name "
+                         "resources that exist")
 
 
 # --------------------------------------------------------------------------
@@ -457,10 +587,7 @@ def update_parameter(fx: Fixture, env: str) -> tuple[str, str, str, str, list[st
             # Best: resources moto updates in place; then a parameter no modelled resource reads
             # (the stack still updates); a resource moto would drop or crash on only as a last resort.
             in_conditions = key in references(conditions)
-            # moto re-reads SSM parameter-typed parameters on update and crashes on them.
-            ssm = any(str(v.get("Type", "")).startswith("AWS::SSM::Parameter::Value")
-                      for v in tpl.get("Parameters", {}).values())
-            rank = 3 if absent or in_conditions or ssm else 0 if updatable else 1 if not users else 2
+            rank = 3 if absent or in_conditions else 0 if updatable else 1 if not users else 2
             candidates.append((rank, stack, key, old, choices[-1], users))
     if not candidates:
         return None
@@ -470,9 +597,21 @@ def update_parameter(fx: Fixture, env: str) -> tuple[str, str, str, str, list[st
     return stack, key, old, new, users
 
 
+class Clients(dict):
+    """boto3 clients of one account, created when first used."""
+
+    def __init__(self, fx: Fixture, account: str) -> None:
+        super().__init__()
+        self.fx, self.account = fx, account
+
+    def __missing__(self, service: str) -> Any:
+        self[service] = self.fx.client(service, self.account)
+        return self[service]
+
+
 def spot_checks(fx: Fixture, check: Check, env: str, outs_by_stack: dict) -> None:
     account = fx.account(env)
-    clients = {svc: fx.client(svc, account) for svc in ("ec2", "kms", "s3", "sns", "logs")}
+    clients = Clients(fx, account)
     sec = outs_by_stack.get("security")
     if sec:
         trail_owner = fx.params(env, "security").get("TrailOwner", env)
@@ -480,13 +619,68 @@ def spot_checks(fx: Fixture, check: Check, env: str, outs_by_stack: dict) -> Non
     net = outs_by_stack.get("network")
     if net:
         spot_check_network(check, net, fx.params(env, "network"), fx.azs, clients, (sec or {}).get("KmsKeyArn"))
+    spot_check_monitoring(fx, check, env, outs_by_stack, clients)
 
 
 # --------------------------------------------------------------------------
 # the run
 
 
-def run_fixture(answers: Path, stackwright: str, endpoint: str, tmp: Path, venv_bin: Path) -> Fixture | Check:
+def check_updated_alarms(fx: Fixture, check: Check, env: str, stack: str, key: str, new: str) -> None:
+    """Alarms whose EvaluationPeriods is the changed parameter evaluate over its new value."""
+    stack_name = f"{fx.project}-{env}-{stack}"
+    cfn = fx.client("cloudformation", fx.account(env))
+    physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId")
+                for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name)
+                for r in page["StackResourceSummaries"]}
+    fed = [physical[lid] for lid, r in fx.adapted[stack]["Resources"].items()
+           if r["Type"] == "AWS::CloudWatch::Alarm" and lid in physical
+           and r.get("Properties", {}).get("EvaluationPeriods") == {"Ref": key}]
+    if not fed:
+        return
+    cw = fx.client("cloudwatch", fx.account(env))
+    alarms = cw.describe_alarms(AlarmNames=fed[:100])["MetricAlarms"]
+    wrong = [a["AlarmName"] for a in alarms if str(a["EvaluationPeriods"]) != new]
+    if wrong or len(alarms) != len(fed[:100]):
+        check.fail(f"{stack_name}: after {key} -> {new}, alarms {wrong or sorted(set(fed) - {a['AlarmName'] for a in alarms})} "
+                   "do not evaluate over the new value")
+    else:
+        check.summary += f"; {len(alarms)} alarms now evaluate {new} periods"
+
+
+def plant_error(fx: Fixture, plant: str) -> str:
+    """Plant a known error in the temporary copy of the monitoring template; returns what was planted."""
+    tpl = fx.adapted.get("monitoring")
+    if tpl is None:
+        return "nothing to plant: no monitoring stack"
+    resources = tpl["Resources"]
+    of_type = {t: sorted(lid for lid, r in resources.items() if r["Type"] == t)
+               for t in ("AWS::CloudWatch::Alarm", "AWS::Logs::MetricFilter", "AWS::CloudWatch::Dashboard")}
+    if plant == "alarm" and of_type["AWS::CloudWatch::Alarm"]:
+        lid = of_type["AWS::CloudWatch::Alarm"][0]
+        del resources[lid]["Properties"]["AlarmActions"]
+        what = f"alarm {lid} without AlarmActions"
+    elif plant == "filter" and of_type["AWS::Logs::MetricFilter"]:
+        lid = of_type["AWS::Logs::MetricFilter"][0]
+        for t in resources[lid]["Properties"]["MetricTransformations"]:
+            t["MetricName"] = f"{t['MetricName']}Typo"
+        what = f"metric filter {lid} produces a metric name no alarm watches"
+    elif plant == "dashboard" and of_type["AWS::CloudWatch::Dashboard"]:
+        lid = of_type["AWS::CloudWatch::Dashboard"][0]
+        body = resources[lid]["Properties"]["DashboardBody"]
+        text = body["Fn::Sub"][0] if isinstance(body, dict) and isinstance(body.get("Fn::Sub"), list) else None
+        if text is None or "SOURCE '${" not in text:
+            return f"nothing to plant: dashboard {lid} has no log query"
+        body["Fn::Sub"][0] = text.replace("SOURCE '${", "SOURCE 'planted-${", 1)
+        what = f"dashboard {lid} queries a log group that does not exist"
+    else:
+        return f"nothing to plant: no {plant} in the monitoring template"
+    (fx.out / fx.stack_templates["monitoring"]).write_text(json.dumps(tpl, indent=1, default=str) + "\n")
+    return what
+
+
+def run_fixture(answers: Path, stackwright: str, endpoint: str, tmp: Path, venv_bin: Path,
+                plant: str | None = None) -> Fixture | Check:
     out = tmp / answers.stem
     proc = subprocess.run([stackwright, "new", "--answers", str(answers), "--out", str(out)],
                           capture_output=True, text=True, timeout=TIMEOUT_GENERATE)
@@ -496,6 +690,8 @@ def run_fixture(answers: Path, stackwright: str, endpoint: str, tmp: Path, venv_
         return c
     fx = Fixture(answers, out, endpoint, venv_bin)
     adapt_project(fx)
+    if plant:
+        fx.step("plant").summary = f"planted ({plant}): {plant_error(fx, plant)}"
     envs = [e["name"] for e in fx.envs]
     first = envs[0]
     cross = [e["name"] for e in fx.envs if e.get("account_id")]
@@ -557,7 +753,8 @@ def run_fixture(answers: Path, stackwright: str, endpoint: str, tmp: Path, venv_
                 outs[stack] = verify_stack(fx, c, fx.account(env), env, stack, {"CREATE_COMPLETE", "UPDATE_COMPLETE"})
                 fx.counts["deployed"] += 1
             deployed[env] = outs
-        spot_checks(fx, c, first, deployed.get(first, {}))
+        for env in envs:
+            spot_checks(fx, c, env, deployed.get(env, {}))
     c.summary = (f"{fx.counts['deployed']} stacks: " + ", ".join(f"{e} {len(fx.env_stacks(e))}" for e in envs)
                  + (f", pipeline {len(fx.stack_templates) - len({x for e in envs for x in fx.env_stacks(e)})}"
                     if fx.pipeline else ""))
@@ -582,6 +779,7 @@ def run_fixture(answers: Path, stackwright: str, endpoint: str, tmp: Path, venv_
             c.fail(f"{stack_name}: {key} is {got.get(key)!r} after the update, want {new!r}")
         fx.counts["updated"] += 1
         c.summary = f"{stack_name} {key} {old} -> {new} (feeds {', '.join(users) or 'no resource'}): UPDATE_COMPLETE"
+        check_updated_alarms(fx, c, target, stack, key, new)
 
     # 6. destroy an ephemeral environment
     if ephemeral is None:
@@ -623,6 +821,7 @@ def main() -> int:
     ap.add_argument("--stackwright", required=True, help="path to the stackwright binary")
     ap.add_argument("--answers", action="append", required=True, type=Path, help="answers file (repeatable)")
     ap.add_argument("--keep", action="store_true", help="keep the generated projects (path printed)")
+    ap.add_argument("--plant", choices=PLANTS, help="plant a known error in the temporary copy; the run must fail")
     args = ap.parse_args()
 
     venv_bin = Path(sys.executable).parent
@@ -636,6 +835,8 @@ def main() -> int:
     for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
         os.environ.pop(var, None)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    # AWS-managed policies (AmazonSSMManagedInstanceCore, ...) exist in moto's IAM only when loaded.
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
     from moto import __version__ as moto_version
     from moto.server import ThreadedMotoServer
@@ -645,6 +846,9 @@ def main() -> int:
     moto_logger.addHandler(MOTO_LOG)
     moto_logger.propagate = False
     install_moto_shims()
+    install_managed_policy_shim()
+    install_monitoring_models()
+    install_database_models()
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -670,7 +874,7 @@ def main() -> int:
                 start = time.monotonic()
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
-                    result = run_fixture(answers, args.stackwright, endpoint, tmp, venv_bin)
+                    result = run_fixture(answers, args.stackwright, endpoint, tmp, venv_bin, args.plant)
                 if isinstance(result, Check):
                     print(result.line())
                     for e in result.errors:

@@ -202,6 +202,7 @@ def install_moto_shims() -> None:
         change_set = self.change_sets.get(change_set_name) or next(
             cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name)
         stack = self.stacks[change_set.stack_id]
+        stack.parameters = change_set.parameters  # the values given this time (moto keeps the first ones)
         stack._parse_template()  # the template the change set applied, not the empty one it was created with
         stack.output_map = stack._create_output_map()
         for name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
@@ -215,6 +216,20 @@ def install_moto_shims() -> None:
     orig_create_change_set = CloudFormationBackend.create_change_set
 
     def create_change_set(self, stack_name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("change_set_type") == "UPDATE" and kwargs.get("parameters"):
+            stack = next((s for s in self.stacks.values() if s.name == stack_name), None)
+            if stack is not None:
+                given = dict(stack.parameters or {})
+                resolved = stack.stack_parameters
+                params = dict(kwargs["parameters"])
+                for key, value in list(params.items()):
+                    # moto's response put the resolved value itself in for UsePreviousValue.
+                    if key in resolved and value is resolved[key] and given.get(key) != value:
+                        if key in given:
+                            params[key] = given[key]
+                        else:
+                            del params[key]  # never given: the template's default applies again
+                kwargs["parameters"] = params
         result = orig_create_change_set(self, stack_name, *args, **kwargs)
         for stack in self.stacks.values():
             if stack.name == stack_name:
@@ -284,6 +299,11 @@ def install_moto_shims() -> None:
                  "DBParameterGroup resolves to the object, and CreateDBInstance fails on it)")
     SHIMS.append("CreateChangeSet gives the new stack the account's exports to import (moto gives a CREATE "
                  "change set's stack none, so every Fn::ImportValue failed with 'No export named')")
+    SHIMS.append("CreateChangeSet with UsePreviousValue passes the value the stack was given (the SSM parameter "
+                 "name of an AWS::SSM::Parameter::Value parameter, nothing for a parameter left at its default) "
+                 "and ExecuteChangeSet records the values given (moto passed the resolved value, so an unchanged "
+                 "stack with an SSM-typed parameter got a change set and its update failed with a 500 "
+                 "looking the AMI id up as an SSM parameter)")
 
 
 def install_get_stack_output_shim() -> None:
@@ -380,7 +400,7 @@ def install_monitoring_models() -> None:
     must be JSON (InvalidParameterInput). Registered before moto first builds its model map."""
     from moto.cloudformation import parsing
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
-    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends
     from moto.core.common_models import CloudFormationModel
     from moto.logs.models import logs_backends
 
@@ -411,6 +431,38 @@ def install_monitoring_models() -> None:
             original_resource.delete(account_id, region_name)
             return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
+    def metric_queries(name: str, p: dict) -> list | None:
+        """An alarm's Metrics as moto's PutMetricAlarm builds them, with the checks CloudWatch makes:
+        a metric alarm has MetricName or Metrics (not both, not neither), and exactly one of the
+        Metrics returns data (ReturnData defaults to true)."""
+        metrics = p.get("Metrics")
+        if bool(metrics) == bool(p.get("MetricName")):
+            raise ValidationError(message=f"ValidationError: alarm {name}: give either MetricName or Metrics")
+        if not metrics:
+            return None
+        returning = [m.get("Id") for m in metrics if str(m.get("ReturnData", True)).lower() == "true"]
+        if len(returning) != 1:
+            raise ValidationError(message=f"ValidationError: alarm {name}: exactly one element of the metrics "
+                                          f"list should return data, not {returning}")
+        queries = []
+        for m in metrics:
+            stat = m.get("MetricStat")
+            metric_stat = None
+            if stat:
+                metric = stat["Metric"]
+                metric_stat = MetricStat(
+                    metric=Metric(metric_name=metric["MetricName"], namespace=metric.get("Namespace"),
+                                  dimensions=[Dimension(name=d["Name"], value=d["Value"])
+                                              for d in metric.get("Dimensions") or []]),
+                    period=stat.get("Period"), stat=stat.get("Stat"), unit=stat.get("Unit"))
+            elif not m.get("Expression"):
+                raise ValidationError(message=f"ValidationError: alarm {name}: metric {m.get('Id')} has neither "
+                                              "MetricStat nor Expression")
+            queries.append(MetricDataQuery(query_id=m["Id"], label=m.get("Label"), period=m.get("Period"),
+                                           return_data=m.get("ReturnData"), expression=m.get("Expression"),
+                                           metric_stat=metric_stat))
+        return queries
+
     class AlarmModel(MonitoringModel, CloudFormationModel):
         __module__ = "moto.cloudwatch.models"
 
@@ -429,6 +481,7 @@ def install_monitoring_models() -> None:
             name = p.get("AlarmName") or resource_name
             alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
                 name=name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"),
+                metric_data_queries=metric_queries(name, p),
                 comparison_operator=p["ComparisonOperator"], evaluation_periods=int(p["EvaluationPeriods"]),
                 period=int(p["Period"]) if "Period" in p else None, threshold=float(p["Threshold"]) if "Threshold" in p else None,
                 statistic=p.get("Statistic"), description=p.get("AlarmDescription"),
@@ -509,6 +562,112 @@ def install_monitoring_models() -> None:
                  "AWS::Logs::MetricFilter over moto's own CloudWatch and Logs backends (moto has the APIs, "
                  "not the resource types); a missing log group and a dashboard body that is not JSON fail "
                  "the resource as the APIs do")
+
+
+def install_database_models() -> None:
+    """CloudFormation models for AWS::RDS::OptionGroup (moto 5.2 has the RDS API, not the resource
+    type; a MySQL database with the audit plugin names one, so without it the database, the app
+    that imports its endpoint and the dashboard that imports its identifier could not be emulated)
+    and AWS::CloudFormation::WaitConditionHandle (a handle that only orders resources through
+    DependsOn; it creates nothing). The option group is created through moto's RDS backend, with
+    the checks CreateOptionGroup makes (engine, major version, description), and its options added
+    as ModifyOptionGroup does; a DB instance naming a missing option group then fails as in RDS."""
+    from moto.cloudformation import parsing
+    from moto.core.common_models import CloudFormationModel
+    from moto.rds.models import rds_backends
+
+    class OptionGroupModel(CloudFormationModel):
+        __module__ = "moto.rds.models"
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.name
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::RDS::OptionGroup"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "OptionGroupName"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,  # type: ignore[no-untyped-def]
+                                            **kwargs):
+            p = cloudformation_json["Properties"]
+            backend = rds_backends[account_id][region_name]
+            group = backend.create_option_group({
+                "option_group_name": (p.get("OptionGroupName") or resource_name).lower(),
+                "engine_name": p["EngineName"], "major_engine_version": str(p["MajorEngineVersion"]),
+                "option_group_description": p.get("OptionGroupDescription"), "tags": p.get("Tags")})
+            if p.get("OptionConfigurations"):
+                backend.modify_option_group(group.name, options_to_include=p["OptionConfigurations"])
+            return cls(group.name)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json,  # type: ignore[no-untyped-def]
+                                            account_id, region_name):
+            cls.delete_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+            backend = rds_backends[account_id][region_name]
+            if resource_name in backend.option_groups:
+                backend.delete_option_group(resource_name)
+
+    class WaitConditionHandleModel(CloudFormationModel):
+        __module__ = "moto.cloudformation.models"
+
+        def __init__(self, url: str) -> None:
+            self.url = url
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.url
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudFormation::WaitConditionHandle"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,  # type: ignore[no-untyped-def]
+                                            **kwargs):
+            return cls(f"https://cloudformation-waitcondition-{region_name}.s3.amazonaws.com/{account_id}/{resource_name}")
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json,  # type: ignore[no-untyped-def]
+                                            account_id, region_name):
+            return original_resource
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+            return None
+
+    parsing.get_model_list.cache_clear()
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
+    for model in (OptionGroupModel, WaitConditionHandleModel):
+        if parsing.get_model_map().get(model.cloudformation_type()) is not model:
+            raise RuntimeError(f"moto did not register the {model.cloudformation_type()} model")
+    SHIMS.append("CloudFormation models for AWS::RDS::OptionGroup over moto's RDS backend (CreateOptionGroup's "
+                 "checks, options as ModifyOptionGroup adds them; moto has the API, not the resource type) and "
+                 "AWS::CloudFormation::WaitConditionHandle (orders resources through DependsOn, creates nothing)")
 
 
 def free_port() -> int:
