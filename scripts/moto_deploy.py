@@ -22,7 +22,9 @@ The first-deploy order of the project's README, step by step, with checks after 
      <project>-bootstrap, and the deployment bucket checked through S3 (SSE-KMS with a bucket key,
      versioning, public access block, TLS-only policy, access logging, lifecycle);
   3. `make preflight ENV=<env>` for every environment passes; when it names a missing
-     service-linked role, the README's `aws iam create-service-linked-role` runs first;
+     service-linked role, the README's `aws iam create-service-linked-role` runs first; with
+     security.account_trail existing, preflight must first refuse the account for having no
+     multi-region trail, and passes once one is created and logging (as the account's owner would);
   4. `make deploy-role ENV=<env>` for every cross-account environment, `make deploy-pipeline`,
      then `make deploy ENV=<env>` for every environment in promotion order;
   5. every stack: CREATE_COMPLETE/UPDATE_COMPLETE, every resource whose condition holds listed,
@@ -315,6 +317,7 @@ class Fixture:
         self.envs = stored["environments"]
         self.azs = int(stored["network"]["availability_zones"])
         self.pipeline = bool(stored["pipeline"]["stages"])
+        self.existing_trail = (stored.get("security") or {}).get("account_trail") == "existing"
         self.stack_templates = stack_templates(out)
         self.creds: dict[str, dict[str, str]] = {}
         self.unmodelled: dict[str, set[str]] = {}
@@ -648,6 +651,19 @@ def check_updated_alarms(fx: Fixture, check: Check, env: str, stack: str, key: s
         check.summary += f"; {len(alarms)} alarms now evaluate {new} periods"
 
 
+def create_account_trail(fx: Fixture, account: str) -> None:
+    """The account's own multi-region trail, logging (what security.account_trail: existing relies on)."""
+    bucket = f"{fx.project}-account-trail-{account}"
+    s3 = fx.client("s3", account)
+    if fx.region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": fx.region})
+    trail = fx.client("cloudtrail", account)
+    trail.create_trail(Name="account-trail", S3BucketName=bucket, IsMultiRegionTrail=True)
+    trail.start_logging(Name="account-trail")
+
+
 def plant_error(fx: Fixture, plant: str) -> str:
     """Plant a known error in the temporary copy of the monitoring template; returns what was planted."""
     tpl = fx.adapted.get("monitoring")
@@ -722,6 +738,15 @@ def run_fixture(answers: Path, stackwright: str, endpoint: str, tmp: Path, venv_
 
     # 3. preflight passes (after the README's service-linked-role command when it asks for one)
     c = fx.step("preflight")
+    if fx.existing_trail:
+        # The project creates no trail: preflight must refuse an account without one, and pass once
+        # the account's owner (the workshop's instructor) has a multi-region trail logging.
+        fx.run_make(c, ["preflight", f"ENV={first}"], fx.account(first), expect_ok=False,
+                    expect_text="no multi-region CloudTrail trail")
+        for account in accounts:
+            create_account_trail(fx, account)
+        c.notes.append(f"security.account_trail existing: preflight refused the account without a trail; a "
+                       f"multi-region trail was created and started in {', '.join(accounts)}, as the account's owner would")
     for env in envs:
         account = fx.account(env)
         proc = fx.make(["preflight", f"ENV={env}"], account)

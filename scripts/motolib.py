@@ -574,7 +574,8 @@ def install_database_models() -> None:
     as ModifyOptionGroup does; a DB instance naming a missing option group then fails as in RDS."""
     from moto.cloudformation import parsing
     from moto.core.common_models import CloudFormationModel
-    from moto.rds.models import rds_backends
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import OptionGroup, rds_backends
 
     class OptionGroupModel(CloudFormationModel):
         __module__ = "moto.rds.models"
@@ -603,10 +604,17 @@ def install_database_models() -> None:
                                             **kwargs):
             p = cloudformation_json["Properties"]
             backend = rds_backends[account_id][region_name]
-            group = backend.create_option_group({
-                "option_group_name": (p.get("OptionGroupName") or resource_name).lower(),
-                "engine_name": p["EngineName"], "major_engine_version": str(p["MajorEngineVersion"]),
-                "option_group_description": p.get("OptionGroupDescription"), "tags": p.get("Tags")})
+            spec = {"option_group_name": (p.get("OptionGroupName") or resource_name).lower(),
+                    "engine_name": p["EngineName"], "major_engine_version": str(p["MajorEngineVersion"]),
+                    "option_group_description": p.get("OptionGroupDescription"), "tags": p.get("Tags")}
+            try:
+                group = backend.create_option_group(spec)
+            except RDSClientError as e:
+                # moto's table of major versions stops at MySQL 8.0; RDS has 8.4 option groups.
+                if "Cannot find major version" not in str(e) or not spec["option_group_description"]:
+                    raise
+                group = OptionGroup(backend, **spec)
+                backend.option_groups[group.name] = group
             if p.get("OptionConfigurations"):
                 backend.modify_option_group(group.name, options_to_include=p["OptionConfigurations"])
             return cls(group.name)
@@ -666,7 +674,8 @@ def install_database_models() -> None:
         if parsing.get_model_map().get(model.cloudformation_type()) is not model:
             raise RuntimeError(f"moto did not register the {model.cloudformation_type()} model")
     SHIMS.append("CloudFormation models for AWS::RDS::OptionGroup over moto's RDS backend (CreateOptionGroup's "
-                 "checks, options as ModifyOptionGroup adds them; moto has the API, not the resource type) and "
+                 "checks but moto's table of major versions, which lacks MySQL 8.4; options as ModifyOptionGroup "
+                 "adds them; moto has the API, not the resource type) and "
                  "AWS::CloudFormation::WaitConditionHandle (orders resources through DependsOn, creates nothing)")
 
 
