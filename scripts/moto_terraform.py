@@ -201,6 +201,7 @@ MOTO_DRIFT: dict[tuple[str, str], str] = {
     ("aws_db_instance", "performance_insights_enabled"): "moto's RDS has no Performance Insights: reported off",
     ("aws_db_instance", "performance_insights_retention_period"): "moto's RDS has no Performance Insights: no "
                                                                   "retention",
+    ("aws_db_instance", "performance_insights_kms_key_id"): "moto's RDS has no Performance Insights: no key",
     ("aws_db_parameter_group", "parameter"): "moto's DescribeDBParameters does not give the set parameters back "
                                              "in the form the provider reads (it reads none)",
     ("aws_vpc_security_group_ingress_rule", "description"): "moto drops the description of a rule that "
