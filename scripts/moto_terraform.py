@@ -73,9 +73,9 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import moto_deploy  # noqa: E402  (the moto shims, free_port, indent)
+import motolib  # noqa: E402  (the moto shims, free_port, indent)
 
-PIPELINE_ACCOUNT = moto_deploy.PIPELINE_ACCOUNT
+PIPELINE_ACCOUNT = "123456789012"  # moto's default account
 TIMEOUT_TF = 900
 TIMEOUT_GENERATE = 120
 
@@ -95,7 +95,7 @@ EXCLUDED: dict[str, str] = {
 
 
 def install_shims() -> None:
-    """moto bugs met by the bootstrap stack beyond moto_deploy's shims; each is printed.
+    """moto bugs met by the bootstrap stack beyond motolib's shims; each is printed.
 
     AWS::SSM::Parameter's Tags are a JSON map in CloudFormation ({Key: Value}, as AWS documents
     the property); moto passes the map to put_parameter, which wants the API's [{Key, Value}]
@@ -134,7 +134,7 @@ def install_shims() -> None:
         return orig_logging(target_bucket, target_prefix)
 
     FakeBucket._log_permissions_enabled_policy = staticmethod(log_permissions)
-    moto_deploy.SHIMS.append("PutBucketLogging skips target-policy statements whose Principal is a string such as "
+    motolib.SHIMS.append("PutBucketLogging skips target-policy statements whose Principal is a string such as "
                              "\"*\" when looking for the logging.s3.amazonaws.com grant (moto crashes on them with a "
                              "500; the grant check itself still runs)")
 
@@ -183,14 +183,14 @@ def install_shims() -> None:
         return orig_delete(self, project_name)
 
     CodeBuildBackend.delete_project = delete_project
-    moto_deploy.SHIMS.append("CodeBuild CreateProject accepts a CODEPIPELINE/NO_SOURCE source and a CODEPIPELINE "
+    motolib.SHIMS.append("CodeBuild CreateProject accepts a CODEPIPELINE/NO_SOURCE source and a CODEPIPELINE "
                              "artifact without a location, as AWS does (moto: 'Project source location is "
                              "required')")
-    moto_deploy.SHIMS.append("CodeBuild CreateProject keeps the encryptionKey it is given (moto reports "
+    motolib.SHIMS.append("CodeBuild CreateProject keeps the encryptionKey it is given (moto reports "
                              "alias/aws/s3 whatever was sent)")
-    moto_deploy.SHIMS.append("CodeBuild DeleteProject accepts the project's ARN, as AWS does (moto deleted nothing "
+    motolib.SHIMS.append("CodeBuild DeleteProject accepts the project's ARN, as AWS does (moto deleted nothing "
                              "and answered 200, so re-creating the project failed with 'Project already exists')")
-    moto_deploy.SHIMS.append("AWS::SSM::Parameter Tags map -> [{Key, Value}] list (moto passes the CloudFormation "
+    motolib.SHIMS.append("AWS::SSM::Parameter Tags map -> [{Key, Value}] list (moto passes the CloudFormation "
                              "map to put_parameter, and CreateChangeSet fails with a 500)")
 
 
@@ -392,7 +392,7 @@ class Fixture:
         check.seconds += time.monotonic() - start
         if proc.returncode not in ok_codes:
             text = proc.stdout + proc.stderr
-            check.fail(f"{' '.join(argv)} exited {proc.returncode}:\n{moto_deploy.indent(text[-4000:])}")
+            check.fail(f"{' '.join(argv)} exited {proc.returncode}:\n{motolib.indent(text[-4000:])}")
         return proc
 
     def tf(self, check: Check, root: Path, *args: str, ok_codes: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess:
@@ -532,7 +532,7 @@ def deploy_root(fx: Fixture, rel: str, env: str | None, bucket: str) -> None:
             c.notes.append(f"moto drift, not a change on AWS: {e}")
         if unexplained:
             c.fail(f"a second plan right after the apply wants {len(unexplained)} change(s):\n"
-                   + moto_deploy.indent("\n".join(unexplained) + "\n" + proc.stdout[-6000:]))
+                   + motolib.indent("\n".join(unexplained) + "\n" + proc.stdout[-6000:]))
         else:
             c.summary = f"no changes but {len(explained)} attribute(s) moto does not read back"
     elif proc.returncode == 0:
@@ -559,7 +559,7 @@ def deploy_root(fx: Fixture, rel: str, env: str | None, bucket: str) -> None:
                        "and ran destroy again")
         proc = fx.tf(c, root, "destroy", "-input=false", "-no-color", "-auto-approve", ok_codes=(0, 1))
     if proc.returncode:
-        c.fail(f"terraform destroy exited {proc.returncode}:\n{moto_deploy.indent((proc.stdout + proc.stderr)[-4000:])}")
+        c.fail(f"terraform destroy exited {proc.returncode}:\n{motolib.indent((proc.stdout + proc.stderr)[-4000:])}")
     if not c.errors:
         left = state_resources(fx, c, root)
         if left:
@@ -648,19 +648,19 @@ def main() -> int:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto_logger = logging.getLogger("moto")
-    moto_logger.addHandler(moto_deploy.MOTO_LOG)
+    moto_logger.addHandler(motolib.MOTO_LOG)
     moto_logger.propagate = False
-    moto_deploy.install_moto_shims()
+    motolib.install_moto_shims()
     install_shims()
 
-    port = moto_deploy.free_port()
+    port = motolib.free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://localhost:{port}"
     tfv = subprocess.run(["terraform", "version"], capture_output=True, text=True).stdout.splitlines()[0]
     print(f"moto_terraform: moto {moto_version} server at {endpoint}; {tfv}; provider mirror {mirror}; "
           "MOTO_IAM_LOAD_MANAGED_POLICIES=true (AWS managed policies exist)")
-    for shim in moto_deploy.SHIMS:
+    for shim in motolib.SHIMS:
         print(f"moto_terraform: moto shim (emulator bug, project untouched): {shim}")
     for rtype, why in sorted(EXCLUDED.items()):
         print(f"moto_terraform: excluded resource type {rtype}: {why}")
