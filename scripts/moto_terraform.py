@@ -19,6 +19,10 @@ after, and any change fails the run). Against an in-process moto server (Threade
      pipeline does), a second `plan -detailed-exitcode` that must show no changes (idempotence),
      `destroy`, and `plan -out` + `apply` again (re-creation after destroy, DEP-04: names that
      outlive a destroy, such as KMS aliases, log groups or fixed bucket names, must not collide).
+     Destroy and re-apply run for ephemeral environments and the pipeline root; a production
+     environment is not destroyed (its database has deletion protection), which is printed. The
+     pipeline's log bucket has no force_destroy and receives the access logs of the artifact
+     bucket, so it is emptied (and emptied again if the destroy's own log records arrive) first.
 
 What the copy gets, and why (nothing else differs from the rendered project):
 
