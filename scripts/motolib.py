@@ -565,13 +565,13 @@ def install_monitoring_models() -> None:
 
 
 def install_database_models() -> None:
-    """CloudFormation models for AWS::RDS::OptionGroup (moto 5.2 has the RDS API, not the resource
+    """A CloudFormation model for AWS::RDS::OptionGroup (moto 5.2 has the RDS API, not the resource
     type; a MySQL database with the audit plugin names one, so without it the database, the app
-    that imports its endpoint and the dashboard that imports its identifier could not be emulated)
-    and AWS::CloudFormation::WaitConditionHandle (a handle that only orders resources through
-    DependsOn; it creates nothing). The option group is created through moto's RDS backend, with
-    the checks CreateOptionGroup makes (engine, major version, description), and its options added
-    as ModifyOptionGroup does; a DB instance naming a missing option group then fails as in RDS."""
+    that imports its endpoint and the dashboard that imports its identifier could not be emulated).
+    The option group is created through moto's RDS backend, with the checks CreateOptionGroup makes
+    (engine, description; moto's table of major versions lacks MySQL 8.4, which RDS has), and its
+    options added as ModifyOptionGroup does; a DB instance naming a missing option group then fails
+    as in RDS."""
     from moto.cloudformation import parsing
     from moto.core.common_models import CloudFormationModel
     from moto.rds.exceptions import RDSClientError
@@ -631,52 +631,15 @@ def install_database_models() -> None:
             if resource_name in backend.option_groups:
                 backend.delete_option_group(resource_name)
 
-    class WaitConditionHandleModel(CloudFormationModel):
-        __module__ = "moto.cloudformation.models"
-
-        def __init__(self, url: str) -> None:
-            self.url = url
-
-        @property
-        def physical_resource_id(self) -> str:
-            return self.url
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return "AWS::CloudFormation::WaitConditionHandle"
-
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return ""
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return False
-
-        @classmethod
-        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,  # type: ignore[no-untyped-def]
-                                            **kwargs):
-            return cls(f"https://cloudformation-waitcondition-{region_name}.s3.amazonaws.com/{account_id}/{resource_name}")
-
-        @classmethod
-        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json,  # type: ignore[no-untyped-def]
-                                            account_id, region_name):
-            return original_resource
-
-        @classmethod
-        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
-            return None
-
     parsing.get_model_list.cache_clear()
     parsing.get_model_map.cache_clear()
     parsing.get_name_type_map.cache_clear()
-    for model in (OptionGroupModel, WaitConditionHandleModel):
+    for model in (OptionGroupModel,):
         if parsing.get_model_map().get(model.cloudformation_type()) is not model:
             raise RuntimeError(f"moto did not register the {model.cloudformation_type()} model")
-    SHIMS.append("CloudFormation models for AWS::RDS::OptionGroup over moto's RDS backend (CreateOptionGroup's "
+    SHIMS.append("A CloudFormation model for AWS::RDS::OptionGroup over moto's RDS backend (CreateOptionGroup's "
                  "checks but moto's table of major versions, which lacks MySQL 8.4; options as ModifyOptionGroup "
-                 "adds them; moto has the API, not the resource type) and "
-                 "AWS::CloudFormation::WaitConditionHandle (orders resources through DependsOn, creates nothing)")
+                 "adds them; moto has the API, not the resource type)")
 
 
 def free_port() -> int:
