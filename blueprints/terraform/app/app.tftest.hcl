@@ -211,12 +211,12 @@ run "test_mon_04_alarm_below_min_size_in_service" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.in_service.metric_name == "GroupInServiceInstances" && aws_cloudwatch_metric_alarm.in_service.threshold == var.min_size && aws_cloudwatch_metric_alarm.in_service.comparison_operator == "LessThanThreshold"
+    condition     = aws_cloudwatch_metric_alarm.app["in_service"].metric_name == "GroupInServiceInstances" && aws_cloudwatch_metric_alarm.app["in_service"].threshold == var.min_size && aws_cloudwatch_metric_alarm.app["in_service"].comparison_operator == "LessThanThreshold"
     error_message = "An alarm must fire when fewer than min_size instances are in service."
   }
 
   assert {
-    condition     = contains(aws_cloudwatch_metric_alarm.in_service.alarm_actions, var.alarm_topic_arn) && contains(aws_autoscaling_group.app.enabled_metrics, "GroupInServiceInstances")
+    condition     = contains(aws_cloudwatch_metric_alarm.app["in_service"].alarm_actions, var.alarm_topic_arn) && contains(aws_autoscaling_group.app.enabled_metrics, "GroupInServiceInstances")
     error_message = "The in-service alarm must notify the alert topic, on the group metrics the group publishes."
   }
 }
@@ -338,12 +338,12 @@ run "test_mon_04_alarm_below_desired_running_tasks" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.running_tasks.namespace == "ECS/ContainerInsights" && aws_cloudwatch_metric_alarm.running_tasks.metric_name == "RunningTaskCount" && aws_cloudwatch_metric_alarm.running_tasks.threshold == var.desired_count && aws_cloudwatch_metric_alarm.running_tasks.comparison_operator == "LessThanThreshold"
+    condition     = aws_cloudwatch_metric_alarm.app["running_tasks"].namespace == "ECS/ContainerInsights" && aws_cloudwatch_metric_alarm.app["running_tasks"].metric_name == "RunningTaskCount" && aws_cloudwatch_metric_alarm.app["running_tasks"].threshold == var.desired_count && aws_cloudwatch_metric_alarm.app["running_tasks"].comparison_operator == "LessThanThreshold"
     error_message = "An alarm must fire when fewer than desired_count tasks run."
   }
 
   assert {
-    condition     = contains(aws_cloudwatch_metric_alarm.running_tasks.alarm_actions, var.alarm_topic_arn)
+    condition     = contains(aws_cloudwatch_metric_alarm.app["running_tasks"].alarm_actions, var.alarm_topic_arn)
     error_message = "The running-tasks alarm must notify the alert topic."
   }
 }
@@ -423,12 +423,12 @@ run "test_app_03_errors_throttles_and_dead_letters_alarmed" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.errors.metric_name == "Errors" && aws_cloudwatch_metric_alarm.throttles.metric_name == "Throttles" && aws_cloudwatch_metric_alarm.dead_letters.threshold == 0
+    condition     = aws_cloudwatch_metric_alarm.app["errors"].metric_name == "Errors" && aws_cloudwatch_metric_alarm.app["throttles"].metric_name == "Throttles" && aws_cloudwatch_metric_alarm.app["dead_letters"].threshold == 0
     error_message = "Errors, throttles and dead letters must raise alarms."
   }
 
   assert {
-    condition     = alltrue([for a in [aws_cloudwatch_metric_alarm.errors, aws_cloudwatch_metric_alarm.throttles, aws_cloudwatch_metric_alarm.dead_letters] : contains(a.alarm_actions, var.alarm_topic_arn)])
+    condition     = alltrue([for a in [aws_cloudwatch_metric_alarm.app["errors"], aws_cloudwatch_metric_alarm.app["throttles"], aws_cloudwatch_metric_alarm.app["dead_letters"]] : contains(a.alarm_actions, var.alarm_topic_arn)])
     error_message = "The function's alarms must notify the alert topic."
   }
 }

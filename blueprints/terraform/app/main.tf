@@ -209,38 +209,35 @@ resource "aws_autoscaling_policy" "cpu" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "cpu" {
-  alarm_name          = "${var.name}-app-cpu"
-  alarm_description   = "${var.name}: application instances' average CPU is above ${var.cpu_alarm_threshold} %"
-  namespace           = "AWS/EC2"
-  metric_name         = "CPUUtilization"
-  dimensions          = { AutoScalingGroupName = aws_autoscaling_group.app.name }
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = var.alarm_evaluation_periods
-  threshold           = var.cpu_alarm_threshold
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "missing"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
-}
-
-# MON-04: fewer instances in service than min_size for the evaluation
-# periods: launches keep failing or instances keep failing their checks.
-resource "aws_cloudwatch_metric_alarm" "in_service" {
-  alarm_name          = "${var.name}-app-in-service"
-  alarm_description   = "${var.name}: fewer than ${var.min_size} application instances in service"
-  namespace           = "AWS/AutoScaling"
-  metric_name         = "GroupInServiceInstances"
-  dimensions          = { AutoScalingGroupName = aws_autoscaling_group.app.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = var.alarm_evaluation_periods
-  threshold           = var.min_size
-  comparison_operator = "LessThanThreshold"
-  treat_missing_data  = "missing"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
+# The alarms of the instances, to the alert topic (one resource below, after
+# the kinds). MON-04: fewer instances in service than min_size for the
+# evaluation periods: launches keep failing or instances keep failing their checks.
+locals {
+  alarm_dimensions = { AutoScalingGroupName = aws_autoscaling_group.app.name }
+  alarms = {
+    cpu = {
+      description = "${var.name}: application instances' average CPU is above ${var.cpu_alarm_threshold} %"
+      namespace   = "AWS/EC2"
+      dimensions  = local.alarm_dimensions
+      metric      = "CPUUtilization"
+      statistic   = "Average"
+      periods     = var.alarm_evaluation_periods
+      threshold   = var.cpu_alarm_threshold
+      comparison  = "GreaterThanThreshold"
+      missing     = "missing"
+    }
+    in_service = {
+      description = "${var.name}: fewer than ${var.min_size} application instances in service"
+      namespace   = "AWS/AutoScaling"
+      dimensions  = local.alarm_dimensions
+      metric      = "GroupInServiceInstances"
+      statistic   = "Maximum"
+      periods     = var.alarm_evaluation_periods
+      threshold   = var.min_size
+      comparison  = "LessThanThreshold"
+      missing     = "missing"
+    }
+  }
 }
 {%- elif app.kind == "ecs" %}
 
@@ -469,54 +466,46 @@ resource "aws_ecs_service" "app" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "cpu" {
-  alarm_name          = "${var.name}-app-cpu"
-  alarm_description   = "${var.name}: the service's average CPU is above ${var.cpu_alarm_threshold} %"
-  namespace           = "AWS/ECS"
-  metric_name         = "CPUUtilization"
-  dimensions          = { ClusterName = aws_ecs_cluster.app.name, ServiceName = aws_ecs_service.app.name }
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = var.alarm_evaluation_periods
-  threshold           = var.cpu_alarm_threshold
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "missing"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "memory" {
-  alarm_name          = "${var.name}-app-memory"
-  alarm_description   = "${var.name}: the service's average memory use is above ${var.memory_alarm_threshold} %"
-  namespace           = "AWS/ECS"
-  metric_name         = "MemoryUtilization"
-  dimensions          = { ClusterName = aws_ecs_cluster.app.name, ServiceName = aws_ecs_service.app.name }
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = var.alarm_evaluation_periods
-  threshold           = var.memory_alarm_threshold
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "missing"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
-}
-
-# MON-04: fewer tasks running than desired_count for the evaluation periods
-# (Container Insights publishes RunningTaskCount per service).
-resource "aws_cloudwatch_metric_alarm" "running_tasks" {
-  alarm_name          = "${var.name}-app-running-tasks"
-  alarm_description   = "${var.name}: fewer than ${var.desired_count} tasks of the service running"
-  namespace           = "ECS/ContainerInsights"
-  metric_name         = "RunningTaskCount"
-  dimensions          = { ClusterName = aws_ecs_cluster.app.name, ServiceName = aws_ecs_service.app.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = var.alarm_evaluation_periods
-  threshold           = var.desired_count
-  comparison_operator = "LessThanThreshold"
-  treat_missing_data  = "missing"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
+# The alarms of the service, to the alert topic (one resource below, after the
+# kinds). MON-04: fewer tasks running than desired_count for the evaluation
+# periods (Container Insights publishes RunningTaskCount per service).
+locals {
+  alarm_dimensions = { ClusterName = aws_ecs_cluster.app.name, ServiceName = aws_ecs_service.app.name }
+  alarms = {
+    cpu = {
+      description = "${var.name}: the service's average CPU is above ${var.cpu_alarm_threshold} %"
+      namespace   = "AWS/ECS"
+      dimensions  = local.alarm_dimensions
+      metric      = "CPUUtilization"
+      statistic   = "Average"
+      periods     = var.alarm_evaluation_periods
+      threshold   = var.cpu_alarm_threshold
+      comparison  = "GreaterThanThreshold"
+      missing     = "missing"
+    }
+    memory = {
+      description = "${var.name}: the service's average memory use is above ${var.memory_alarm_threshold} %"
+      namespace   = "AWS/ECS"
+      dimensions  = local.alarm_dimensions
+      metric      = "MemoryUtilization"
+      statistic   = "Average"
+      periods     = var.alarm_evaluation_periods
+      threshold   = var.memory_alarm_threshold
+      comparison  = "GreaterThanThreshold"
+      missing     = "missing"
+    }
+    running_tasks = {
+      description = "${var.name}: fewer than ${var.desired_count} tasks of the service running"
+      namespace   = "ECS/ContainerInsights"
+      dimensions  = local.alarm_dimensions
+      metric      = "RunningTaskCount"
+      statistic   = "Maximum"
+      periods     = var.alarm_evaluation_periods
+      threshold   = var.desired_count
+      comparison  = "LessThanThreshold"
+      missing     = "missing"
+    }
+  }
 }
 {%- else %}
 
@@ -672,52 +661,84 @@ resource "aws_lambda_function" "app" {
   depends_on = [aws_iam_role_policy.function, aws_iam_role_policy_attachment.function_eni]
 }
 
-resource "aws_cloudwatch_metric_alarm" "errors" {
-  alarm_name          = "${var.name}-app-errors"
-  alarm_description   = "${var.name}: the application function raised ${var.errors_alarm_threshold} or more errors in 5 minutes"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.app.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = var.alarm_evaluation_periods
-  threshold           = var.errors_alarm_threshold
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "throttles" {
-  alarm_name          = "${var.name}-app-throttles"
-  alarm_description   = "${var.name}: the application function was throttled ${var.throttles_alarm_threshold} or more times in 5 minutes (reserved concurrency reached)"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = aws_lambda_function.app.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = var.alarm_evaluation_periods
-  threshold           = var.throttles_alarm_threshold
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
-}
-
-# Anything in the dead-letter queue is a lost event until someone replays it.
-resource "aws_cloudwatch_metric_alarm" "dead_letters" {
-  alarm_name          = "${var.name}-app-dead-letters"
-  alarm_description   = "${var.name}: failed invocations are waiting in the dead-letter queue"
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.dead_letter.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.alarm_topic_arn]
-  ok_actions          = [var.alarm_topic_arn]
+# The alarms of the function, to the alert topic (one resource below, after
+# the kinds). Anything in the dead-letter queue is a lost event until someone
+# replays it, so one message there alarms at once.
+locals {
+  alarm_dimensions = { FunctionName = aws_lambda_function.app.function_name }
+  alarms = {
+    errors = {
+      description = "${var.name}: the application function raised ${var.errors_alarm_threshold} or more errors in 5 minutes"
+      namespace   = "AWS/Lambda"
+      dimensions  = local.alarm_dimensions
+      metric      = "Errors"
+      statistic   = "Sum"
+      periods     = var.alarm_evaluation_periods
+      threshold   = var.errors_alarm_threshold
+      comparison  = "GreaterThanOrEqualToThreshold"
+      missing     = "notBreaching"
+    }
+    throttles = {
+      description = "${var.name}: the application function was throttled ${var.throttles_alarm_threshold} or more times in 5 minutes (reserved concurrency reached)"
+      namespace   = "AWS/Lambda"
+      dimensions  = local.alarm_dimensions
+      metric      = "Throttles"
+      statistic   = "Sum"
+      periods     = var.alarm_evaluation_periods
+      threshold   = var.throttles_alarm_threshold
+      comparison  = "GreaterThanOrEqualToThreshold"
+      missing     = "notBreaching"
+    }
+    dead_letters = {
+      description = "${var.name}: failed invocations are waiting in the dead-letter queue"
+      namespace   = "AWS/SQS"
+      dimensions  = { QueueName = aws_sqs_queue.dead_letter.name }
+      metric      = "ApproximateNumberOfMessagesVisible"
+      statistic   = "Maximum"
+      periods     = 1
+      threshold   = 0
+      comparison  = "GreaterThanThreshold"
+      missing     = "notBreaching"
+    }
+  }
 }
 {%- endif %}
+
+# ------------------------------------------------------------ Alarms (to the alert topic)
+
+# One alarm per entry of local.alarms (its keys are static), named
+# <name>-app-<key with dashes>.
+resource "aws_cloudwatch_metric_alarm" "app" {
+  for_each = local.alarms
+
+  alarm_name          = "${var.name}-app-${replace(each.key, "_", "-")}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  period              = 300
+  evaluation_periods  = each.value.periods
+  threshold           = each.value.threshold
+  comparison_operator = each.value.comparison
+  treat_missing_data  = each.value.missing
+  alarm_actions       = [var.alarm_topic_arn]
+  ok_actions          = [var.alarm_topic_arn]
+}
+
+# Each alarm had a resource of its own before: existing states move to the
+# instance of the same key, nothing is replaced.
+{%- if app.kind == "ec2" %}
+{%- set alarm_keys = ["cpu", "in_service"] %}
+{%- elif app.kind == "ecs" %}
+{%- set alarm_keys = ["cpu", "memory", "running_tasks"] %}
+{%- else %}
+{%- set alarm_keys = ["errors", "throttles", "dead_letters"] %}
+{%- endif %}
+{%- for key in alarm_keys %}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.{{ key }}
+  to   = aws_cloudwatch_metric_alarm.app["{{ key }}"]
+}
+{%- endfor %}

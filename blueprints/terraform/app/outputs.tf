@@ -4,21 +4,8 @@ output "log_group_name" {
 }
 
 output "alarm_names" {
-  description = "Names of the application alarms."
-  value = [
-{%- if app.kind == "ec2" %}
-    aws_cloudwatch_metric_alarm.cpu.alarm_name,
-    aws_cloudwatch_metric_alarm.in_service.alarm_name,
-{%- elif app.kind == "ecs" %}
-    aws_cloudwatch_metric_alarm.cpu.alarm_name,
-    aws_cloudwatch_metric_alarm.memory.alarm_name,
-    aws_cloudwatch_metric_alarm.running_tasks.alarm_name,
-{%- else %}
-    aws_cloudwatch_metric_alarm.errors.alarm_name,
-    aws_cloudwatch_metric_alarm.throttles.alarm_name,
-    aws_cloudwatch_metric_alarm.dead_letters.alarm_name,
-{%- endif %}
-  ]
+  description = "Names of the application alarms, in the order of their keys."
+  value       = [for a in aws_cloudwatch_metric_alarm.app : a.alarm_name]
 }
 {%- if app.kind == "ec2" %}
 

@@ -28,6 +28,24 @@ def policy_statements(name: str) -> list[dict]:
     raise AssertionError(f"modules/app has no policy document {name}")
 
 
+def app_alarm(key: str) -> dict:
+    """The arguments of the alarm `key`: the one for_each alarm resource with
+    each.value.<field> read from its entry in local.alarms."""
+    alarm = resource(APP, "aws_cloudwatch_metric_alarm", "app")
+    assert value(alarm, "for_each") == "${local.alarms}"
+    alarms = {}
+    for _, entry in blocks(APP, "locals"):
+        alarms.update(value(entry, "alarms", {}))
+    assert key in alarms, f"local.alarms has no {key} (it has {sorted(alarms)})"
+    out = {}
+    for name in alarm:
+        arg = value(alarm, name)
+        if isinstance(arg, str) and arg.startswith("${each.value.") and arg.endswith("}"):
+            arg = alarms[key][arg[len("${each.value."):-1]]
+        out[name] = [arg]
+    return out
+
+
 def test_app_module_in_every_environment():
     for env in env_dirs():
         call = named(env, "module").get("app")
@@ -96,7 +114,7 @@ def test_mon_04_launch_errors_and_in_service_alarm():
     notification = resource(APP, "aws_autoscaling_notification", "app")
     assert set(value(notification, "notifications")) == {"autoscaling:EC2_INSTANCE_LAUNCH_ERROR", "autoscaling:EC2_INSTANCE_TERMINATE_ERROR"}
     assert value(notification, "topic_arn") == "${var.alarm_topic_arn}"
-    alarm = resource(APP, "aws_cloudwatch_metric_alarm", "in_service")
+    alarm = app_alarm("in_service")
     assert value(alarm, "metric_name") == "GroupInServiceInstances"
     assert value(alarm, "threshold") == "${var.min_size}"
     assert value(alarm, "comparison_operator") == "LessThanThreshold"
@@ -140,7 +158,7 @@ def test_app_04_egress_https_and_dns_only():
 
 
 def test_mon_04_running_tasks_alarm():
-    alarm = resource(APP, "aws_cloudwatch_metric_alarm", "running_tasks")
+    alarm = app_alarm("running_tasks")
     assert value(alarm, "namespace") == "ECS/ContainerInsights"
     assert value(alarm, "metric_name") == "RunningTaskCount"
     assert value(alarm, "threshold") == "${var.desired_count}"
@@ -179,6 +197,16 @@ def test_app_03_role_least_privilege():
         # X-Ray trace upload has no resource-level permissions.
         assert ("*" in value(st, "resources")) == (sid == "WriteTraces"), f"{sid}: resources {value(st, 'resources')}"
     assert value(statements["UseEnvironmentKey"], "resources") == ["${var.kms_key_arn}"]
+
+
+def test_app_03_errors_throttles_and_dead_letters_alarmed():
+    assert value(app_alarm("errors"), "metric_name") == "Errors"
+    assert value(app_alarm("throttles"), "metric_name") == "Throttles"
+    dead_letters = app_alarm("dead_letters")
+    assert value(dead_letters, "dimensions") == {"QueueName": "${aws_sqs_queue.dead_letter.name}"}
+    assert value(dead_letters, "threshold") == 0
+    for key in ("errors", "throttles", "dead_letters"):
+        assert value(app_alarm(key), "alarm_actions") == ["${var.alarm_topic_arn}"], key
 
 
 def test_app_03_package_is_byte_stable(tmp_path):

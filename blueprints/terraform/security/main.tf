@@ -88,117 +88,67 @@ resource "aws_kms_alias" "this" {
   target_key_id = aws_kms_key.this.key_id
 }
 
-# Server access logs can only be delivered to a bucket encrypted with S3-managed keys.
-resource "aws_s3_bucket" "access_logs" {
+# The access-log bucket: the hardened bucket module as the log target (S3-managed
+# keys, which server access logs require; no access logs of its own). Its policy
+# adds the log delivery service of this account to the TLS-only statement. The
+# skips sit on this call, so checkov applies them to this bucket only.
+module "access_logs" {
   #checkov:skip=CKV_AWS_18:This is the access-log bucket; logging it into itself would loop
   #checkov:skip=CKV_AWS_145:S3 server access logging delivers only to buckets encrypted with S3-managed keys
-  #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice the answers do not make
-  #checkov:skip=CKV2_AWS_62:No consumer of object events in this project
-  bucket        = "${var.name}-access-logs-${local.account}"
-  force_destroy = var.force_destroy
+  source = "./bucket"
+
+  name                       = "${var.name}-access-logs-${local.account}"
+  log_target                 = true
+  noncurrent_transition_days = var.noncurrent_transition_days
+  noncurrent_expiration_days = var.noncurrent_expiration_days
+  force_destroy              = var.force_destroy
+  policy_statements = jsonencode([
+    {
+      Sid       = "ServerAccessLogs"
+      Effect    = "Allow"
+      Principal = { Service = "logging.s3.amazonaws.com" }
+      Action    = "s3:PutObject"
+      Resource  = "arn:${local.partition}:s3:::${var.name}-access-logs-${local.account}/*"
+      Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
+    },
+  ])
 }
 
-resource "aws_s3_bucket_public_access_block" "access_logs" {
-  bucket                  = aws_s3_bucket.access_logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+# The access-log bucket's resources were declared in this module before it
+# used ./bucket: existing states move to the module call, nothing is replaced.
+moved {
+  from = aws_s3_bucket.access_logs
+  to   = module.access_logs.aws_s3_bucket.this
 }
 
-resource "aws_s3_bucket_ownership_controls" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
+moved {
+  from = aws_s3_bucket_public_access_block.access_logs
+  to   = module.access_logs.aws_s3_bucket_public_access_block.this
 }
 
-resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
+moved {
+  from = aws_s3_bucket_ownership_controls.access_logs
+  to   = module.access_logs.aws_s3_bucket_ownership_controls.this
 }
 
-resource "aws_s3_bucket_versioning" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.access_logs
+  to   = module.access_logs.aws_s3_bucket_server_side_encryption_configuration.this
 }
 
-resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    id     = "expire-logs"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_transition {
-      noncurrent_days = var.noncurrent_transition_days
-      storage_class   = "STANDARD_IA"
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.access_logs]
+moved {
+  from = aws_s3_bucket_versioning.access_logs
+  to   = module.access_logs.aws_s3_bucket_versioning.this
 }
 
-data "aws_iam_policy_document" "access_logs" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.access_logs.arn, "${aws_s3_bucket.access_logs.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-
-  statement {
-    sid       = "ServerAccessLogs"
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs.arn}/*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logging.s3.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
-    }
-  }
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.access_logs
+  to   = module.access_logs.aws_s3_bucket_lifecycle_configuration.this
 }
 
-resource "aws_s3_bucket_policy" "access_logs" {
-  bucket     = aws_s3_bucket.access_logs.id
-  policy     = data.aws_iam_policy_document.access_logs.json
-  depends_on = [aws_s3_bucket_public_access_block.access_logs]
+moved {
+  from = aws_s3_bucket_policy.access_logs
+  to   = module.access_logs.aws_s3_bucket_policy.this
 }
 
 # access_log_bucket goes through the log bucket's policy: S3 refuses PutBucketLogging
@@ -209,7 +159,7 @@ module "trail_bucket" {
 
   name                       = "${var.name}-trail-${local.account}"
   kms_key_arn                = aws_kms_key.this.arn
-  access_log_bucket          = aws_s3_bucket_policy.access_logs.bucket
+  access_log_bucket          = module.access_logs.log_target_name
   noncurrent_transition_days = var.noncurrent_transition_days
   noncurrent_expiration_days = var.noncurrent_expiration_days
   force_destroy              = var.force_destroy

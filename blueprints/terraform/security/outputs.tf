@@ -10,7 +10,7 @@ output "kms_alias" {
 
 output "access_log_bucket" {
   description = "Bucket receiving the server access logs of the environment's buckets."
-  value       = aws_s3_bucket.access_logs.id
+  value       = module.access_logs.id
 }
 
 output "trail_arn" {

@@ -80,26 +80,83 @@ run "test_dep_07_trail_only_in_the_owning_environment" {
   }
 }
 
-run "test_sec_03_access_log_bucket_blocks_public_access_and_tls" {
+# The hardened bucket module in both of its roles: a data bucket (the trail's)
+# and the environment's access-log bucket (log_target, the security module's
+# module.access_logs).
+run "test_sec_03_bucket_blocks_public_access_encrypts_with_key_and_logs" {
   command = plan
 
   module {
-    source = "./modules/security"
+    source = "./modules/security/bucket"
+  }
+
+  variables {
+    name              = "${var.name}-data-111122223333"
+    kms_key_arn       = "arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000"
+    access_log_bucket = "${var.name}-access-logs-111122223333"
   }
 
   assert {
     condition = alltrue([
-      aws_s3_bucket_public_access_block.access_logs.block_public_acls,
-      aws_s3_bucket_public_access_block.access_logs.block_public_policy,
-      aws_s3_bucket_public_access_block.access_logs.ignore_public_acls,
-      aws_s3_bucket_public_access_block.access_logs.restrict_public_buckets,
+      aws_s3_bucket_public_access_block.this.block_public_acls,
+      aws_s3_bucket_public_access_block.this.block_public_policy,
+      aws_s3_bucket_public_access_block.this.ignore_public_acls,
+      aws_s3_bucket_public_access_block.this.restrict_public_buckets,
     ])
     error_message = "All four public access blocks must be on."
   }
 
   assert {
-    condition     = one(aws_s3_bucket_versioning.access_logs.versioning_configuration).status == "Enabled"
+    condition     = one(aws_s3_bucket_versioning.this.versioning_configuration).status == "Enabled"
     error_message = "The bucket must be versioned."
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.this.rule).apply_server_side_encryption_by_default).sse_algorithm == "aws:kms" && one(aws_s3_bucket_server_side_encryption_configuration.this.rule).bucket_key_enabled
+    error_message = "A data bucket must be encrypted with the environment key and a bucket key."
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_logging.this) == 1 && aws_s3_bucket_logging.this[0].target_bucket == var.access_log_bucket
+    error_message = "A data bucket must send its server access logs to the access-log bucket."
+  }
+}
+
+run "test_sec_03_access_log_bucket_blocks_public_access_with_s3_managed_keys" {
+  command = plan
+
+  module {
+    source = "./modules/security/bucket"
+  }
+
+  variables {
+    name       = "${var.name}-access-logs-111122223333"
+    log_target = true
+  }
+
+  assert {
+    condition = alltrue([
+      aws_s3_bucket_public_access_block.this.block_public_acls,
+      aws_s3_bucket_public_access_block.this.block_public_policy,
+      aws_s3_bucket_public_access_block.this.ignore_public_acls,
+      aws_s3_bucket_public_access_block.this.restrict_public_buckets,
+    ])
+    error_message = "All four public access blocks must be on."
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_versioning.this.versioning_configuration).status == "Enabled"
+    error_message = "The bucket must be versioned."
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.this.rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256"
+    error_message = "Server access logs are delivered only to a bucket encrypted with S3-managed keys."
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_logging.this) == 0
+    error_message = "The access-log bucket must not log into itself."
   }
 }
 
@@ -107,16 +164,21 @@ run "test_sec_04_noncurrent_versions_expire" {
   command = plan
 
   module {
-    source = "./modules/security"
+    source = "./modules/security/bucket"
+  }
+
+  variables {
+    name       = "${var.name}-access-logs-111122223333"
+    log_target = true
   }
 
   assert {
-    condition     = one(one(aws_s3_bucket_lifecycle_configuration.access_logs.rule).noncurrent_version_expiration).noncurrent_days == var.noncurrent_expiration_days
+    condition     = one(one(aws_s3_bucket_lifecycle_configuration.this.rule).noncurrent_version_expiration).noncurrent_days == var.noncurrent_expiration_days
     error_message = "Noncurrent versions must expire."
   }
 
   assert {
-    condition     = one(one(aws_s3_bucket_lifecycle_configuration.access_logs.rule).abort_incomplete_multipart_upload).days_after_initiation == 7
+    condition     = one(one(aws_s3_bucket_lifecycle_configuration.this.rule).abort_incomplete_multipart_upload).days_after_initiation == 7
     error_message = "Incomplete multipart uploads must be aborted."
   }
 }

@@ -1,9 +1,14 @@
 """Security controls over modules/security, parsed offline."""
 
-from hcl_helpers import {% if security.existing_trail %}ENVS, {% endif %}MODULES, load, named, resource, value
+from hcl_helpers import {% if security.existing_trail %}ENVS, {% endif %}MODULES, load, named, resource, resources, value
 
 SEC = MODULES / "security"
 BUCKET = SEC / "bucket"
+
+
+def hcl(expression: str) -> str:
+    """An expression as written: the parser spells null, true and false the Python way."""
+    return expression.replace("None", "null").replace("True", "true").replace("False", "false")
 
 
 def test_sec_01_rotating_key_with_alias():
@@ -20,25 +25,40 @@ def test_sec_02_trail_multi_region_validated_encrypted():
     assert value(trail, "kms_key_id") == "${aws_kms_key.this.arn}"
 
 
-def test_sec_03_every_bucket_hardened():
-    for folder, name in ((BUCKET, "this"), (SEC, "access_logs")):
-        block = resource(folder, "aws_s3_bucket_public_access_block", name)
-        for setting in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
-            assert value(block, setting) is True, f"{folder.name}: {setting}"
-        versioning = resource(folder, "aws_s3_bucket_versioning", name)
-        assert value(versioning["versioning_configuration"][0], "status") == "Enabled"
-    sse = resource(BUCKET, "aws_s3_bucket_server_side_encryption_configuration", "this")
-    rule = sse["rule"][0]
-    assert value(rule["apply_server_side_encryption_by_default"][0], "sse_algorithm") == "aws:kms"
-    assert value(rule, "bucket_key_enabled") is True
-    assert "aws:SecureTransport" in (SEC / "bucket" / "main.tf").read_text()
+def test_sec_03_every_bucket_is_the_hardened_module():
+    # No bucket is declared outside bucket/: the access-log and trail buckets are calls of it.
+    assert [name for (rtype, name) in resources(SEC) if rtype.startswith("aws_s3_")] == []
+    calls = named(SEC, "module")
+    assert {name: value(call, "source") for name, call in calls.items()} == {"access_logs": "./bucket", "trail_bucket": "./bucket"}
+    assert value(calls["access_logs"], "log_target") is True
+    assert "kms_key_arn" not in calls["access_logs"] and "access_log_bucket" not in calls["access_logs"]
+    assert value(calls["trail_bucket"], "log_target") is None, "the trail bucket is a data bucket"
+    assert value(calls["trail_bucket"], "kms_key_arn") == "${aws_kms_key.this.arn}"
+    assert value(calls["trail_bucket"], "access_log_bucket") == "${module.access_logs.log_target_name}", "logging waits for the log bucket policy"
+
+
+def test_sec_03_bucket_module_hardened():
+    block = resource(BUCKET, "aws_s3_bucket_public_access_block", "this")
+    for setting in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
+        assert value(block, setting) is True, setting
+    versioning = resource(BUCKET, "aws_s3_bucket_versioning", "this")
+    assert value(versioning["versioning_configuration"][0], "status") == "Enabled"
+    rule = resource(BUCKET, "aws_s3_bucket_server_side_encryption_configuration", "this")["rule"][0]
+    default = rule["apply_server_side_encryption_by_default"][0]
+    # The environment key with a bucket key, except for the access-log bucket (S3-managed keys).
+    assert value(default, "sse_algorithm") == '${var.log_target ? "AES256" : "aws:kms"}'
+    assert hcl(value(default, "kms_master_key_id")) == "${var.log_target ? null : var.kms_key_arn}"
+    assert hcl(value(rule, "bucket_key_enabled")) == "${var.log_target ? null : true}"
+    logging = resource(BUCKET, "aws_s3_bucket_logging", "this")
+    assert value(logging, "count") == "${var.log_target ? 0 : 1}"
+    assert value(logging, "target_bucket") == "${var.access_log_bucket}"
+    assert "aws:SecureTransport" in (BUCKET / "main.tf").read_text()
 
 
 def test_sec_04_lifecycle_expires_noncurrent_versions():
-    for folder, name in ((BUCKET, "this"), (SEC, "access_logs")):
-        rule = resource(folder, "aws_s3_bucket_lifecycle_configuration", name)["rule"][0]
-        assert "noncurrent_version_expiration" in rule
-        assert value(rule["abort_incomplete_multipart_upload"][0], "days_after_initiation") == 7
+    rule = resource(BUCKET, "aws_s3_bucket_lifecycle_configuration", "this")["rule"][0]
+    assert "noncurrent_version_expiration" in rule
+    assert value(rule["abort_incomplete_multipart_upload"][0], "days_after_initiation") == 7
 
 
 def test_sec_07_trail_log_group_encrypted_with_retention():

@@ -2,6 +2,9 @@
 # enforced ownership, default encryption with the environment key and a bucket
 # key, versioning, a TLS-only policy, a lifecycle for noncurrent versions and
 # incomplete uploads, and server access logs to the environment's log bucket.
+# With log_target the bucket is that log bucket itself: S3 delivers server
+# access logs only to a bucket encrypted with S3-managed keys, and a log bucket
+# does not log into itself.
 
 resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice the answers do not make; versioning and retention cover accidental deletes
@@ -31,10 +34,10 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
 
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
+      sse_algorithm     = var.log_target ? "AES256" : "aws:kms"
+      kms_master_key_id = var.log_target ? null : var.kms_key_arn
     }
-    bucket_key_enabled = true
+    bucket_key_enabled = var.log_target ? null : true
   }
 }
 
@@ -50,7 +53,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   bucket = aws_s3_bucket.this.id
 
   rule {
-    id     = "noncurrent-versions"
+    id     = var.log_target ? "expire-logs" : "noncurrent-versions"
     status = "Enabled"
 
     filter {}
@@ -73,9 +76,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 }
 
 resource "aws_s3_bucket_logging" "this" {
+  count = var.log_target ? 0 : 1
+
   bucket        = aws_s3_bucket.this.id
   target_bucket = var.access_log_bucket
   target_prefix = "${var.name}/"
+}
+
+# The logging resource had no count before the access-log bucket used this module.
+moved {
+  from = aws_s3_bucket_logging.this
+  to   = aws_s3_bucket_logging.this[0]
 }
 
 data "aws_iam_policy_document" "tls_only" {

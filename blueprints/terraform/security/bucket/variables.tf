@@ -8,23 +8,31 @@ variable "name" {
   }
 }
 
+variable "log_target" {
+  description = "Whether this is the environment's access-log bucket: S3-managed encryption (the only kind server access logs are delivered to), no access logs of its own, and the expire-logs lifecycle rule."
+  type        = bool
+  default     = false
+}
+
 variable "kms_key_arn" {
-  description = "Customer-managed KMS key for default encryption (with an S3 bucket key)."
+  description = "Customer-managed KMS key for default encryption (with an S3 bucket key); null for the access-log bucket."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^arn:[a-z-]+:kms:", var.kms_key_arn))
-    error_message = "The key must be a KMS key ARN."
+    condition     = var.log_target ? var.kms_key_arn == null : can(regex("^arn:[a-z-]+:kms:", var.kms_key_arn))
+    error_message = "The key must be a KMS key ARN, and the access-log bucket (log_target) takes no key."
   }
 }
 
 variable "access_log_bucket" {
-  description = "Bucket receiving this bucket's server access logs."
+  description = "Bucket receiving this bucket's server access logs; null for the access-log bucket."
   type        = string
+  default     = null
 
   validation {
-    condition     = length(var.access_log_bucket) >= 3
-    error_message = "Name the bucket that receives the access logs."
+    condition     = var.log_target ? var.access_log_bucket == null : try(length(var.access_log_bucket) >= 3, false)
+    error_message = "Name the bucket that receives the access logs, unless this is the access-log bucket (log_target), which takes none."
   }
 }
 
