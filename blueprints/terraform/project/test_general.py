@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from hcl_helpers import ENVS, MODULES, ROOT, blocks, env_dirs, module_dirs, named, tfvars, value
+from hcl_helpers import ENVS, MODULES, ROOT, blocks, env_dirs, module_dirs, named, resources, tfvars, value
 
 FOLDERS = module_dirs() + env_dirs()
 IDS = [str(f.relative_to(ROOT)) for f in FOLDERS]
@@ -65,3 +65,65 @@ def test_gen_07_no_secret_literal():
         for path in sorted(folder.rglob("*")):
             if path.suffix in (".tf", ".tfvars", ".hcl"):
                 assert not secret.search(path.read_text(encoding="utf-8")), f"{path.relative_to(ROOT)} holds a literal secret"
+
+
+# A resource address, optionally inside a module call and with a count index or for_each key.
+ADDRESS = re.compile(r'^(?:module\.(?P<call>\w+)\.)?(?P<type>\w+)\.(?P<name>\w+)(?:\[(?P<index>\d+|"[^"]+")\])?$')
+
+
+def moved_blocks(folder):
+    """from -> to of the moved blocks of a module folder."""
+    out = {}
+    for _, entry in blocks(folder, "moved"):
+        source, target = (value(entry, key).removeprefix("${").removesuffix("}") for key in ("from", "to"))
+        assert source not in out, f"{folder.relative_to(ROOT)}: two moved blocks from {source}"
+        out[source] = target
+    return out
+
+
+def local_keys(folder, name):
+    keys = set()
+    for _, entry in blocks(folder, "locals"):
+        if name in entry:
+            keys |= set(value(entry, name))
+    return keys
+
+
+def declared(folder, address):
+    """Why `address` is not an address the module at `folder` declares now, or None when it is."""
+    match = ADDRESS.match(address)
+    if not match:
+        return f"{address} is not a resource address"
+    if match["call"]:
+        call = named(folder, "module").get(match["call"])
+        if call is None:
+            return f"no module call {match['call']}"
+        folder = (folder / value(call, "source")).resolve()
+    attrs = resources(folder).get((match["type"], match["name"]))
+    if attrs is None:
+        return f"{folder.relative_to(ROOT)} declares no {match['type']}.{match['name']}"
+    index = match["index"]
+    if index is None:
+        return f"{address} has count or for_each: name an instance" if "count" in attrs or "for_each" in attrs else None
+    if index.isdigit():
+        return None if "count" in attrs else f"{address}: the resource has no count"
+    each = str(value(attrs, "for_each", ""))
+    local = re.fullmatch(r"\$\{local\.(\w+)\}", each)
+    if not local:
+        return f"{address}: the resource has no for_each over a local map"
+    return None if index.strip('"') in local_keys(folder, local[1]) else f"{address}: local.{local[1]} has no key {index}"
+
+
+def test_gen_06_moved_blocks_carry_every_former_address():
+    """An address an earlier version declared must move, never be destroyed and re-created
+    (buckets, alarms and their history live in the users' states)."""
+    listed = ROOT / "tests" / "python" / "former_addresses.txt"
+    former = [line.split() for line in listed.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    assert former, f"{listed.relative_to(ROOT)} lists no address"
+    for folder_name, address in former:
+        folder = ROOT / folder_name
+        moves = moved_blocks(folder)
+        assert address in moves, f"{folder_name}: no moved block from {address}: plan would destroy and re-create it"
+        assert declared(folder, address) is not None, f"{folder_name}: {address} is still declared, so it cannot move"
+        problem = declared(folder, moves[address])
+        assert problem is None, f"{folder_name}: moved from {address} to {moves[address]}: {problem}"
