@@ -66,18 +66,12 @@ resource "aws_db_subnet_group" "this" {
   subnet_ids  = var.subnet_ids
 }
 
-# One parameter set for both kinds of group, the instance's (RDS) or the
-# cluster's (Aurora): two resource types, so two blocks that differ in count only.
-locals {
-  parameter_group_description = "${var.name}: TLS enforced, statement logging off, audit by profile"
-}
-
 resource "aws_db_parameter_group" "this" {
   count = local.aurora ? 0 : 1
 
   name        = "${var.name}-db"
   family      = var.parameter_group_family
-  description = local.parameter_group_description
+  description = "${var.name}: TLS enforced, statement logging off, audit by profile"
 
   dynamic "parameter" {
     for_each = local.engine_parameters
@@ -94,7 +88,7 @@ resource "aws_rds_cluster_parameter_group" "this" {
 
   name        = "${var.name}-db-cluster"
   family      = var.parameter_group_family
-  description = local.parameter_group_description
+  description = "${var.name}: TLS enforced, statement logging off, audit by profile"
 
   dynamic "parameter" {
     for_each = local.engine_parameters
