@@ -7,6 +7,7 @@ import yaml
 from hcl_helpers import MODULES, ROOT, resource, value
 
 PIPE = MODULES / "pipeline"
+BUILDSPECS = ROOT / "buildspecs"
 
 
 def buildspec(name):
@@ -28,7 +29,25 @@ def test_ci_06_fail_fast_and_verified_download():
         install = spec["phases"]["install"]["commands"]
         assert install[0] == "set -euo pipefail"
         assert any("sha256sum -c" in c for c in install), f"{name}.yml does not verify Terraform"
-        assert spec["phases"]["build"]["commands"][0] == "set -euo pipefail"
+        assert spec["phases"]["build"]["commands"][0].startswith("set -euo pipefail")
+
+
+def test_ci_06_no_unverified_download_and_no_loop_that_hides_a_failure():
+    """CodeBuild runs each command of a phase as a script of its own: a `for` loop whose
+    earlier iteration fails must stop inside its own block (set -e), and nothing fetched
+    from the network may run unverified (no `curl | bash`)."""
+    for path in sorted(BUILDSPECS.glob("*.yml")):
+        spec = yaml.safe_load(path.read_text())
+        for phase, body in spec["phases"].items():
+            for command in body.get("commands", []):
+                assert not re.search(r"\|\s*(ba|z)?sh\b", command), f"{path.name} {phase}: pipes into a shell: {command}"
+                if re.search(r"\bfor\b.*\bdo\b", command, re.S):
+                    assert command.startswith("set -euo pipefail\n"), f"{path.name} {phase}: a loop outside a set -euo pipefail block: {command}"
+                if "curl " in command:
+                    assert "sha256sum -c" in command or any("sha256sum -c" in c for c in body["commands"]), f"{path.name} {phase}: download not verified"
+    validate = " ".join(buildspec("validate")["phases"]["install"]["commands"])
+    assert re.search(r"tflint/releases/download/v[0-9.]+/tflint_linux_amd64\.zip", validate)
+    assert re.search(r'echo "[0-9a-f]{64}  /tmp/tflint\.zip" \| sha256sum -c -', validate), "tflint is not verified by SHA-256"
 
 
 def test_ci_07_cross_account_apply_role_trusts_the_pipeline_root_only():
