@@ -47,9 +47,12 @@ pub fn encode(files: &[RenderedFile]) -> Vec<u8> {
             .collect(),
     };
     let json = serde_json::to_vec(&snapshot).expect("snapshot serializes");
+    // The fastest level: the snapshot is written on every render and read only by
+    // `update`; level 6 took a quarter of a Terraform render's instructions for
+    // about 20% less size.
     let mut gz: GzEncoder<Vec<u8>> = GzBuilder::new()
         .mtime(0)
-        .write(Vec::new(), Compression::new(6));
+        .write(Vec::new(), Compression::fast());
     gz.write_all(&json).expect("writing to memory");
     gz.finish().expect("writing to memory")
 }
