@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import re
 import shutil
@@ -81,8 +80,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import check_cdk  # noqa: E402
 import matrixlib  # noqa: E402
 from motolib import (  # noqa: E402
-    MOTO_LOG, SHIMS, Check, adapt, eval_condition, free_port, indent, install_get_stack_output_shim,
-    install_managed_policy_shim, install_monitoring_models, install_moto_shims, load_template, moto_gap, walk,
+    SHIMS, Check, adapt, eval_condition, indent, install_get_stack_output_shim, install_managed_policy_shim,
+    install_monitoring_models, load_template, moto_gap, start_moto_server, walk,
 )
 
 PIPELINE_ACCOUNT = "123456789012"  # moto's default account
@@ -849,21 +848,9 @@ def main() -> int:
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
     from moto import __version__ as moto_version
-    from moto.server import ThreadedMotoServer
-
     node_modules = check_cdk.install_node_modules(args.cache.resolve())
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto_logger = logging.getLogger("moto")
-    moto_logger.addHandler(MOTO_LOG)
-    moto_logger.propagate = False
-    install_moto_shims()
-    install_get_stack_output_shim()
-    install_managed_policy_shim()
-    install_monitoring_models()
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://localhost:{port}"
+    server, endpoint = start_moto_server(install_get_stack_output_shim, install_managed_policy_shim,
+                                         install_monitoring_models)
     print(f"moto_cdk: moto {moto_version} server at {endpoint}", flush=True)
     for shim in SHIMS:
         print(f"moto_cdk: moto shim (emulator bug, template untouched): {shim}")

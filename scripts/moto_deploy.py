@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import re
 import shutil
@@ -84,8 +83,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from motolib import (  # noqa: E402
-    MOTO_LOG, SHIMS, Check, adapt, eval_condition, free_port, indent, install_database_models,
-    install_managed_policy_shim, install_monitoring_models, install_moto_shims, load_template, moto_updates, references, walk,
+    SHIMS, Check, account_credentials, adapt, eval_condition, indent, install_database_models,
+    install_managed_policy_shim, install_monitoring_models, load_template, moto_updates, references,
+    start_moto_server, walk,
 )
 
 TIMEOUT_GENERATE = 120
@@ -334,21 +334,8 @@ class Fixture:
         return str(entry.get("account_id") or PIPELINE_ACCOUNT)
 
     def credentials(self, account: str) -> dict[str, str]:
-        if account not in self.creds:
-            if account == PIPELINE_ACCOUNT:
-                self.creds[account] = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                                       "AWS_SESSION_TOKEN": "testing"}
-            else:
-                import boto3
-
-                sts = boto3.client("sts", region_name=self.region, endpoint_url=self.endpoint,
-                                   aws_access_key_id="testing", aws_secret_access_key="testing")
-                c = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{self.project}-moto-deployer",
-                                    RoleSessionName="moto-deploy")["Credentials"]
-                self.creds[account] = {"AWS_ACCESS_KEY_ID": c["AccessKeyId"],
-                                       "AWS_SECRET_ACCESS_KEY": c["SecretAccessKey"],
-                                       "AWS_SESSION_TOKEN": c["SessionToken"]}
-        return self.creds[account]
+        return account_credentials(self.creds, account, f"arn:aws:iam::{account}:role/{self.project}-moto-deployer",
+                                     "moto-deploy", self.region, self.endpoint)
 
     def client(self, service: str, account: str) -> Any:
         import boto3
@@ -864,23 +851,9 @@ def main() -> int:
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
     from moto import __version__ as moto_version
-    from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto_logger = logging.getLogger("moto")
-    moto_logger.addHandler(MOTO_LOG)
-    moto_logger.propagate = False
-    install_moto_shims()
-    install_managed_policy_shim()
-    install_monitoring_models()
-    install_database_models()
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    # "localhost": moto resolves a TemplateURL on any other host as virtual-hosted S3, so the
-    # CLI's path-style upload URL (endpoint/bucket/key) would name the bucket "127".
-    endpoint = f"http://localhost:{port}"
+    server, endpoint = start_moto_server(install_managed_policy_shim, install_monitoring_models,
+                                         install_database_models)
     cli = subprocess.run([str(venv_bin / "aws"), "--version"], capture_output=True, text=True).stdout.strip()
     print(f"moto_deploy: moto {moto_version} server at {endpoint}; {cli}")
     for shim in SHIMS:

@@ -62,7 +62,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import logging
 import os
 import re
 import shutil
@@ -352,21 +351,8 @@ class Fixture:
         return str(entry.get("account_id") or PIPELINE_ACCOUNT)
 
     def credentials(self, account: str) -> dict[str, str]:
-        if account not in self.creds:
-            if account == PIPELINE_ACCOUNT:
-                self.creds[account] = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                                       "AWS_SESSION_TOKEN": "testing"}
-            else:
-                import boto3
-
-                sts = boto3.client("sts", region_name=self.region, endpoint_url=self.endpoint,
-                                   aws_access_key_id="testing", aws_secret_access_key="testing")
-                c = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{self.project}-account-admin",
-                                    RoleSessionName="moto-terraform")["Credentials"]
-                self.creds[account] = {"AWS_ACCESS_KEY_ID": c["AccessKeyId"],
-                                       "AWS_SECRET_ACCESS_KEY": c["SecretAccessKey"],
-                                       "AWS_SESSION_TOKEN": c["SessionToken"]}
-        return self.creds[account]
+        return motolib.account_credentials(self.creds, account, f"arn:aws:iam::{account}:role/{self.project}-account-admin",
+                                     "moto-terraform", self.region, self.endpoint)
 
     def client(self, service: str, account: str):  # type: ignore[no-untyped-def]
         import boto3
@@ -648,19 +634,8 @@ def main() -> int:
     # module attaches) exist in every AWS account; moto creates them only when asked to.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     from moto import __version__ as moto_version
-    from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto_logger = logging.getLogger("moto")
-    moto_logger.addHandler(motolib.MOTO_LOG)
-    moto_logger.propagate = False
-    motolib.install_moto_shims()
-    install_shims()
-
-    port = motolib.free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://localhost:{port}"
+    server, endpoint = motolib.start_moto_server(install_shims)
     tfv = subprocess.run(["terraform", "version"], capture_output=True, text=True).stdout.splitlines()[0]
     print(f"moto_terraform: moto {moto_version} server at {endpoint}; {tfv}; provider mirror {mirror}; "
           "MOTO_IAM_LOAD_MANAGED_POLICIES=true (AWS managed policies exist)")

@@ -649,6 +649,48 @@ def free_port() -> int:
 
 
 
+def start_moto_server(*installers: Callable[[], None]) -> tuple[Any, str]:
+    """The in-process moto server of an emulated deploy: moto's request log muted and its
+    warnings collected in MOTO_LOG, install_moto_shims() and then the given installers run,
+    a ThreadedMotoServer started on a free loopback port. Returns the server and its endpoint,
+    named "localhost": moto resolves a TemplateURL on any other host as virtual-hosted S3, so a
+    path-style upload URL (endpoint/bucket/key) on 127.0.0.1 would name the bucket "127"."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    moto_logger = logging.getLogger("moto")
+    moto_logger.addHandler(MOTO_LOG)
+    moto_logger.propagate = False
+    for install in (install_moto_shims, *installers):
+        install()
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server, f"http://localhost:{port}"
+
+
+MOTO_DEFAULT_ACCOUNT = "123456789012"
+
+
+def account_credentials(cache: dict[str, dict[str, str]], account: str, role_arn: str, session: str,
+                        region: str, endpoint: str) -> dict[str, str]:
+    """Environment variables with credentials for `account` in moto: the default account's test
+    keys, or (any other account) the keys of `role_arn` assumed there; kept in `cache`."""
+    if account not in cache:
+        if account == MOTO_DEFAULT_ACCOUNT:
+            cache[account] = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                              "AWS_SESSION_TOKEN": "testing"}
+        else:
+            import boto3
+
+            sts = boto3.client("sts", region_name=region, endpoint_url=endpoint,
+                               aws_access_key_id="testing", aws_secret_access_key="testing")
+            c = sts.assume_role(RoleArn=role_arn, RoleSessionName=session)["Credentials"]
+            cache[account] = {"AWS_ACCESS_KEY_ID": c["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": c["SecretAccessKey"],
+                              "AWS_SESSION_TOKEN": c["SessionToken"]}
+    return cache[account]
+
+
 def moto_gap(resource_type: str) -> str | None:
     """Why moto cannot create a resource of this type in CloudFormation, or None if it can."""
     if resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource":
